@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "lib/util/sha256.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <memory>
+
+namespace cell0ctl::util {
+
+std::string sha256_hex(std::string_view data)
+{
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1
+      || EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1
+      || EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1) {
+    return {};
+  }
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    out += k_hex[digest[i] >> 4];
+    out += k_hex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+} // namespace cell0ctl::util

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "lib/util/units.hpp"
+
+#include "lib/util/strings.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+namespace cell0ctl::util {
+
+namespace {
+
+// Splits "1.5GiB" into 1.5 and "GiB"; nothing when there is no leading non-negative number.
+std::optional<std::pair<double, std::string_view>> number_and_unit(std::string_view text)
+{
+  text = trim(text);
+  const std::size_t end = text.find_first_not_of("0123456789.");
+  const std::string_view number = text.substr(0, end);
+  if (number.empty() || number.front() == '.') {
+    return std::nullopt;
+  }
+  double value = 0;
+  const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (ec != std::errc() || ptr != number.data() + number.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  const std::string_view unit = end == std::string_view::npos ? "" : trim(text.substr(end));
+  return std::pair{value, unit};
+}
+
+} // namespace
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text)
+{
+  const auto parsed = number_and_unit(text);
+  if (!parsed) {
+    return std::nullopt;
+  }
+  static constexpr std::array<std::pair<std::string_view, double>, 6> k_units{{
+      {"", 1000.0},
+      {"ms", 1.0},
+      {"s", 1000.0},
+      {"m", 60'000.0},
+      {"h", 3'600'000.0},
+      {"d", 86'400'000.0},
+  }};
+  for (const auto& [unit, factor] : k_units) {
+    if (parsed->second == unit) {
+      const double ms = std::round(parsed->first * factor);
+      if (ms > 1e15) {
+        return std::nullopt;
+      }
+      return std::chrono::milliseconds(static_cast<long long>(ms));
+    }
+  }
+  return std::nullopt;
+}
+
+std::string format_duration(std::chrono::milliseconds duration)
+{
+  const long long ms = duration.count();
+  if (ms < 1000) {
+    return fmt::format("{}ms", ms);
+  }
+  if (ms < 60'000) {
+    return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+  }
+  const long long minutes = ms / 60'000;
+  if (minutes < 60) {
+    return fmt::format("{}m", minutes);
+  }
+  const long long hours = minutes / 60;
+  return minutes % 60 == 0 ? fmt::format("{}h", hours) : fmt::format("{}h{}m", hours, minutes % 60);
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text)
+{
+  const auto parsed = number_and_unit(text);
+  if (!parsed) {
+    return std::nullopt;
+  }
+  static constexpr std::array<std::pair<std::string_view, double>, 14> k_units{{
+      {"", 1.0},
+      {"B", 1.0},
+      {"K", 1024.0},
+      {"KB", 1e3},
+      {"KiB", 1024.0},
+      {"M", 1048576.0},
+      {"MB", 1e6},
+      {"MiB", 1048576.0},
+      {"G", 1073741824.0},
+      {"GB", 1e9},
+      {"GiB", 1073741824.0},
+      {"T", 1099511627776.0},
+      {"TB", 1e12},
+      {"TiB", 1099511627776.0},
+  }};
+  for (const auto& [unit, factor] : k_units) {
+    if (parsed->second == unit) {
+      const double bytes = std::round(parsed->first * factor);
+      if (bytes > 1.8e19) {
+        return std::nullopt;
+      }
+      return static_cast<std::uint64_t>(bytes);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string format_size(std::uint64_t bytes)
+{
+  static constexpr std::array<std::string_view, 5> k_units{"KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) {
+    return fmt::format("{} B", bytes);
+  }
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  value /= 1024.0;
+  while (value >= 1024.0 && unit + 1 < k_units.size()) {
+    value /= 1024.0;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", value, k_units[unit]);
+}
+
+} // namespace cell0ctl::util

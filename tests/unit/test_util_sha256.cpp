@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "lib/util/sha256.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using cell0ctl::util::sha256_hex;
+
+TEST_CASE("sha256_hex")
+{
+  SUBCASE("the digests of the FIPS 180-2 examples come out in lower-case hex")
+  {
+    CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+
+  SUBCASE("bytes after a NUL count")
+  {
+    CHECK(sha256_hex(std::string("a\0b", 3)) != sha256_hex("a"));
+  }
+}
