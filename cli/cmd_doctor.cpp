@@ -46,8 +46,8 @@ void list_checks(const std::vector<const Check*>& checks, const std::string& for
     width = std::max(width, check->id.size());
   }
   for (const Check* check : checks) {
-    std::vector<std::string> touches(touch_names(check->touches).begin(),
-                                     touch_names(check->touches).end());
+    const auto names = touch_names(check->touches);
+    const std::vector<std::string> touches(names.begin(), names.end());
     session.out << fmt::format("{:<{}}  {}  [{}]\n",
                                check->id,
                                width,

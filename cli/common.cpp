@@ -2,6 +2,7 @@
 #include "cli/common.hpp"
 
 #include "lib/core/error.hpp"
+#include "lib/sys/http.hpp"
 #include "lib/util/strings.hpp"
 
 #include <fmt/format.h>
@@ -45,6 +46,9 @@ void Log::write(std::string_view level, std::string_view message) const
 
 std::shared_ptr<Inputs> make_inputs(const GlobalOptions& options, Session& session)
 {
+  // libcurl (and OpenSSL under it) is set up only by commands that may use the network, before
+  // any check thread starts: `--version` and `--help` stay cheap.
+  http_global_init();
   auto inputs = std::make_shared<Inputs>();
   const Log log(options, session);
   inputs->root = session.root;

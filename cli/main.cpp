@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli/session.hpp"
-#include "lib/sys/http.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -9,7 +8,6 @@
 
 int main(int argc, char** argv)
 {
-  cell0ctl::http_global_init();
   cell0ctl::cli::Session session{std::cout, std::cerr, cell0ctl::Environ::from_process()};
   session.out_is_terminal = ::isatty(STDOUT_FILENO) == 1;
   session.err_is_terminal = ::isatty(STDERR_FILENO) == 1;

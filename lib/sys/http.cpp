@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <mutex>
 
 namespace cell0ctl {
 
@@ -86,7 +87,8 @@ std::string describe(HttpError error)
 
 void http_global_init()
 {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 HttpResponse http_request(const HttpRequest& request)

@@ -41,10 +41,11 @@ std::string describe(HttpError error);
 
 // Performs `request` with libcurl: connect and total timeouts, TLS verification on, the proxy
 // environment (http_proxy, https_proxy, no_proxy) honoured, no signals. Never throws for
-// network errors; they come back in `error`. curl_global_init must have run (see main()).
+// network errors; they come back in `error`. http_global_init() must have run.
 HttpResponse http_request(const HttpRequest& request);
 
-// Process-wide libcurl set-up; call once from main() before any thread starts.
+// Process-wide libcurl set-up, done once however often it is called; call it before the first
+// thread that makes requests starts.
 void http_global_init();
 
 } // namespace cell0ctl
