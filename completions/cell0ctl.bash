@@ -1,0 +1,163 @@
+# bash completion for cell0ctl(1), the operations toolkit for Cell 0 OS.  -*- shell-script -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Installed as <datadir>/bash-completion/completions/cell0ctl; works with or without the
+# bash-completion package (it uses _filedir when present, compgen otherwise).
+# Check ids and groups come from `cell0ctl doctor --list --format json`, run at completion
+# time with the binary being completed; the list below is used when that fails.
+
+_cell0ctl_static_checks='home.exists install.stack install.node install.python
+install.python-env install.cell0d-imports config.parse config.auth config.bind config.model
+perms.home perms.secrets perms.tpv-store process.gateway process.cell0d process.pidfile
+ports.gateway ports.portal ports.cell0d ports.websocket ports.metrics ports.ollama ports.signal
+gateway.health cell0d.health cell0d.deep cell0d.ready metrics.series ollama.reachable
+ollama.model-present signal.health resources.disk resources.memory resources.cpu
+resources.open-files data.memory-vectors data.sessions data.logs data.audit-db'
+
+# Prints the group names, then the check ids, of `$1 doctor --list --format json`, one per
+# line, without jq: the JSON is cut at commas and each "group"/"id" member matched.
+_cell0ctl_checks() {
+    local bin=${1:-cell0ctl} out item groups=" " ids="" IFS=$' \t\n'
+    local re_id='"id": *"([^"]+)"' re_group='"group": *"([^"]+)"'
+    if out=$("$bin" doctor --list --format json 2>/dev/null) && [[ $out == *'"id"'* ]]; then
+        out=${out//,/$'\n'}
+        while IFS= read -r item; do
+            if [[ $item =~ $re_id ]]; then
+                ids+="${BASH_REMATCH[1]} "
+            elif [[ $item =~ $re_group && $groups != *" ${BASH_REMATCH[1]} "* ]]; then
+                groups+="${BASH_REMATCH[1]} "
+            fi
+        done <<<"$out"
+    else
+        ids=$_cell0ctl_static_checks
+        for item in $ids; do
+            [[ $groups == *" ${item%%.*} "* ]] || groups+="${item%%.*} "
+        done
+    fi
+    printf '%s\n' $groups $ids
+}
+
+_cell0ctl() {
+    local cur=${COMP_WORDS[COMP_CWORD]} prev="" cword=$COMP_CWORD
+    local global_flags='-h --help -V --version --config --cell0-home --format --color
+        -q --quiet -v --verbose --log-format --endpoint --show-secrets'
+    local doctor_flags='--list --skip --fail-on --timeout'
+    local commands='doctor'
+    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout'
+    local opt="" prefix="" i command="" bin
+
+    # `--opt=value`: bash splits at `=` when it is in COMP_WORDBREAKS (the default).
+    if [[ $cur == = ]]; then
+        opt=${COMP_WORDS[cword - 1]}
+        cur=""
+    elif ((cword >= 2)) && [[ ${COMP_WORDS[cword - 1]} == = ]]; then
+        opt=${COMP_WORDS[cword - 2]}
+    elif [[ $cur == --*=* ]]; then
+        opt=${cur%%=*}
+        prefix=$opt=
+        cur=${cur#*=}
+    elif ((cword >= 1)); then
+        prev=${COMP_WORDS[cword - 1]}
+        [[ $prev == @($value_options) ]] && opt=$prev
+    fi
+
+    # The command, if one was given; global options may come before or after it.
+    for ((i = 1; i < cword; i++)); do
+        if [[ ${COMP_WORDS[i]} == @(doctor) ]] &&
+            [[ ${COMP_WORDS[i - 1]} != @($value_options|=) ]]; then
+            command=${COMP_WORDS[i]}
+            break
+        fi
+    done
+
+    bin=${COMP_WORDS[0]}
+    [[ $bin == "~/"* ]] && bin=$HOME/${bin#"~/"}
+    type -P -- "$bin" >/dev/null 2>&1 || bin=cell0ctl
+
+    case $opt in
+    --config)
+        if [[ -z $prefix ]] && declare -F _filedir >/dev/null; then
+            _filedir
+        else
+            compopt -o filenames 2>/dev/null
+            local IFS=$'\n'
+            COMPREPLY=($(compgen -f -P "$prefix" -- "$cur"))
+        fi
+        return
+        ;;
+    --cell0-home)
+        if [[ -z $prefix ]] && declare -F _filedir >/dev/null; then
+            _filedir -d
+        else
+            compopt -o filenames 2>/dev/null
+            local IFS=$'\n'
+            COMPREPLY=($(compgen -d -P "$prefix" -- "$cur"))
+        fi
+        return
+        ;;
+    --format)
+        COMPREPLY=($(compgen -P "$prefix" -W 'text json junit' -- "$cur"))
+        return
+        ;;
+    --color)
+        COMPREPLY=($(compgen -P "$prefix" -W 'auto always never' -- "$cur"))
+        return
+        ;;
+    --log-format)
+        COMPREPLY=($(compgen -P "$prefix" -W 'text json' -- "$cur"))
+        return
+        ;;
+    --fail-on)
+        COMPREPLY=($(compgen -P "$prefix" -W 'warn fail' -- "$cur"))
+        return
+        ;;
+    --timeout)
+        COMPREPLY=($(compgen -P "$prefix" -W '500ms 1s 2s 5s 10s 30s' -- "$cur"))
+        return
+        ;;
+    --endpoint)
+        COMPREPLY=($(compgen -P "$prefix" \
+            -W 'gateway= portal= cell0d= websocket= metrics= ollama= signal=' -- "$cur"))
+        compopt -o nospace 2>/dev/null
+        return
+        ;;
+    --skip)
+        # A comma-separated list: complete its last element.
+        local head=""
+        [[ $cur == *,* ]] && head=${cur%,*},
+        COMPREPLY=($(compgen -P "$prefix$head" -W "$(_cell0ctl_checks "$bin")" -- "${cur##*,}"))
+        return
+        ;;
+    gateway | portal | cell0d | websocket | metrics | ollama | signal)
+        # NAME=<TAB> after --endpoint: the service's default URL.
+        local port
+        case $opt in
+        gateway) port=18789 ;; portal) port=18790 ;; cell0d) port=18800 ;;
+        websocket) port=18801 ;; metrics) port=18802 ;; ollama) port=11434 ;; signal) port=8080 ;;
+        esac
+        COMPREPLY=($(compgen -W "http://127.0.0.1:$port" -- "$cur"))
+        return
+        ;;
+    esac
+
+    if [[ -z $command ]]; then
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$global_flags" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        fi
+        return
+    fi
+
+    case $command in
+    doctor)
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$doctor_flags $global_flags" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$(_cell0ctl_checks "$bin")" -- "$cur"))
+        fi
+        ;;
+    esac
+}
+
+complete -F _cell0ctl cell0ctl

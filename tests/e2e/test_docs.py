@@ -1,0 +1,570 @@
+"""The man pages and shell completions against the binary they describe.
+
+Everything an operator reads in man/ or gets from a TAB in completions/ is compared with what
+the built binary really says (--help, --list, --version, its errors and exit statuses), and the
+completions are run in the shells themselves. Run from the repository root:
+
+    CELL0CTL=build/cli/cell0ctl python3 -m unittest -v tests.e2e.test_docs
+
+Without CELL0CTL every test is skipped, with a message saying so; a shell or groff that is not
+installed skips only the tests that need it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MAN_MAIN = ROOT / "man" / "cell0ctl.1"
+MAN_DOCTOR = ROOT / "man" / "cell0ctl-doctor.1"
+BASH_FILE = ROOT / "completions" / "cell0ctl.bash"
+ZSH_FILE = ROOT / "completions" / "_cell0ctl"
+FISH_FILE = ROOT / "completions" / "cell0ctl.fish"
+COMPLETION_FILES = (BASH_FILE, ZSH_FILE, FISH_FILE)
+
+BINARY = os.environ.get("CELL0CTL", "")
+NO_BINARY = "CELL0CTL is not set: set it to the built binary (CELL0CTL=build/cli/cell0ctl) to run these tests"
+
+# Cell 0's and cell0ctl's own variables, removed so that the machine's setup cannot leak in.
+LEAKY_VARIABLES = ("CELL0CTL_CONFIG", "CELL0_STATE_DIR", "CELL0_HOME", "CELL0_PORT", "CELL0_WS_PORT",
+                   "CELL0_METRICS_PORT", "CELL0_GATEWAY_PORT", "OLLAMA_HOST")
+
+
+# --- reading roff ----------------------------------------------------------------------------
+
+def roff_plain(text: str) -> str:
+    """The words of roff source as a reader sees them: no comments, font changes or escapes."""
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(('.\\"', "'\\\"")))
+    text = re.sub(r"\\f(\[[^\]]*\]|\(..|.)", "", text)  # \fB \fR \f(CW \f[B]
+    text = text.replace("\\-", "-").replace("\\ ", " ").replace("\\~", " ")
+    text = re.sub(r"\\[&%:c]", "", text)
+    return text
+
+
+def sections(source: str) -> dict[str, str]:
+    """The source of each .SH section of a page, by name."""
+    found: dict[str, str] = {}
+    name = ""
+    for line in source.splitlines():
+        match = re.match(r'\.SH\s+"?([^"]*)"?\s*$', line)
+        if match:
+            name = match.group(1).replace("\\-", "-").strip()
+            found[name] = ""
+        elif name:
+            found[name] += line + "\n"
+    return found
+
+
+def tagged_paragraphs(source: str) -> list[tuple[str, str]]:
+    """The .TP paragraphs of `source`: (tag, first line of the body), as plain text."""
+    lines = source.splitlines() + [""]
+    found = []
+    for i, line in enumerate(lines[:-2]):
+        if re.match(r"\.TP(\s|$)", line):
+            tag = re.sub(r"^\.(B|I|BR|RB|BI|IB|IR|RI)\s+", "", lines[i + 1])
+            found.append((roff_plain(tag).replace('"', "").strip(), roff_plain(lines[i + 2]).strip()))
+    return found
+
+
+def tags(source: str) -> list[str]:
+    return [tag for tag, _ in tagged_paragraphs(source)]
+
+
+def mentions(text: str, word: str) -> bool:
+    """Whether `word` (a flag, id or value) appears in `text` as a whole token."""
+    return re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text) is not None
+
+
+def fish_mentions(text: str, flag: str) -> bool:
+    """Whether a fish completion file completes `flag`, written `-l name` or `-s x`."""
+    if flag.startswith("--"):
+        pattern = r"(?:-l|--long-option)\s+" + re.escape(flag[2:]) + r"(?![\w-])"
+    else:
+        pattern = r"(?:-s|--short-option)\s+" + re.escape(flag[1:]) + r"(?![\w-])"
+    return re.search(pattern, text) is not None
+
+
+# --- asking the binary -----------------------------------------------------------------------
+
+def clean_env(home: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY_VARIABLES}
+    env.update(HOME=home, NO_COLOR="1", LC_ALL="C.UTF-8")
+    return env
+
+
+def help_options(help_text: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The flags of the Options section of CLI11 help, and the allowed values where it lists them
+    (`--color WHEN:{auto,always,never}`)."""
+    flags: list[str] = []
+    values: dict[str, list[str]] = {}
+    in_options = False
+    for line in help_text.splitlines():
+        if re.match(r"^\S.*:$", line):
+            in_options = line.strip() == "Options:"
+            continue
+        if not in_options or not re.match(r"^\s+-", line):
+            continue
+        spec = re.split(r"\s{2,}", line.strip())[0]
+        names = re.findall(r"(?<![\w-])(--?[A-Za-z][\w-]*)", spec.split(" ")[0])
+        flags += names
+        choice = re.search(r":\{([^}]*)\}", spec)
+        if choice:
+            for name in names:
+                values[name] = choice.group(1).split(",")
+    return flags, values
+
+
+def help_subcommands(help_text: str) -> list[str]:
+    commands = []
+    in_section = False
+    for line in help_text.splitlines():
+        if re.match(r"^\S.*:$", line):
+            in_section = line.strip() == "Subcommands:"
+            continue
+        if in_section and re.match(r"^\s+\S", line):
+            commands.append(line.split()[0])
+    return commands
+
+
+@unittest.skipUnless(BINARY, NO_BINARY)
+class DocsCase(unittest.TestCase):
+    """Runs the binary in a clean environment with an empty home."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        binary = Path(BINARY)
+        if not (binary.is_file() and os.access(binary, os.X_OK)):
+            raise AssertionError(f"CELL0CTL={BINARY} is not an executable file")
+        cls.binary = str(binary.resolve())
+        cls._home = tempfile.TemporaryDirectory(prefix="cell0ctl-docs-")
+        cls.home = cls._home.name
+        cls.man_main = MAN_MAIN.read_text(encoding="utf-8")
+        cls.man_doctor = MAN_DOCTOR.read_text(encoding="utf-8")
+        listed = cls.run_binary("doctor", "--list", "--format", "json")
+        if listed.returncode != 0:
+            raise AssertionError(f"doctor --list --format json exited {listed.returncode}: {listed.stderr}")
+        cls.checks = json.loads(listed.stdout)
+        cls.ids = [check["id"] for check in cls.checks]
+        cls.groups = list(dict.fromkeys(check["group"] for check in cls.checks))
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls._home.cleanup()
+
+    @classmethod
+    def run_binary(cls, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([cls.binary, *args], capture_output=True, text=True, timeout=60,
+                              env=env or clean_env(cls.home), cwd=cls.home)
+
+    def completion_text(self, path: Path) -> str:
+        return path.read_text(encoding="utf-8")
+
+
+# --- (a) flags ---------------------------------------------------------------------------------
+
+class FlagsTest(DocsCase):
+    def flags_and_values(self, *args: str) -> tuple[list[str], dict[str, list[str]]]:
+        result = self.run_binary(*args, "--help")
+        self.assertEqual(0, result.returncode, result.stderr)
+        flags, values = help_options(result.stdout)
+        self.assertIn("--help", flags, f"could not read the options of {args or 'cell0ctl'} --help")
+        return flags, values
+
+    def assertDocumented(self, flags: list[str], page: Path, page_text: str, section: str) -> None:
+        man = roff_plain(page_text)
+        described = " ".join(tags(sections(page_text)[section]))
+        for flag in flags:
+            with self.subTest(flag=flag, file=page.name):
+                self.assertTrue(mentions(man, flag), f"{flag} is not in {page.relative_to(ROOT)}")
+                self.assertTrue(mentions(described, flag),
+                                f"{flag} has no .TP paragraph in {section} of {page.relative_to(ROOT)}")
+        for path in COMPLETION_FILES:
+            text = self.completion_text(path)
+            found = fish_mentions if path == FISH_FILE else mentions
+            for flag in flags:
+                with self.subTest(flag=flag, file=path.name):
+                    self.assertTrue(found(text, flag), f"{flag} is not completed by {path.relative_to(ROOT)}")
+
+    def test_global_flags_are_in_cell0ctl_1_and_every_completion(self) -> None:
+        flags, _ = self.flags_and_values()
+        for expected in ("-V", "--version", "--config", "--endpoint", "-q", "-v"):
+            self.assertIn(expected, flags)
+        self.assertDocumented(flags, MAN_MAIN, self.man_main, "GLOBAL OPTIONS")
+
+    def test_doctor_flags_are_in_cell0ctl_doctor_1_and_every_completion(self) -> None:
+        flags, _ = self.flags_and_values("doctor")
+        for expected in ("--list", "--skip", "--fail-on", "--timeout"):
+            self.assertIn(expected, flags)
+        self.assertDocumented(flags, MAN_DOCTOR, self.man_doctor, "OPTIONS")
+
+    def test_the_choices_of_options_are_documented_and_completed(self) -> None:
+        _, top = self.flags_and_values()
+        _, doctor = self.flags_and_values("doctor")
+        choices = {**top, **doctor}
+        for flag in ("--color", "--log-format", "--fail-on"):
+            self.assertIn(flag, choices, f"{flag} no longer lists its values in --help")
+        # doctor's formats, as its error names them.
+        formats = self.run_binary("--format", "no-such-format", "doctor")
+        self.assertEqual(64, formats.returncode, formats.stderr)
+        match = re.search(r"use one of: (\S+)", formats.stderr)
+        self.assertIsNotNone(match, formats.stderr)
+        choices["--format"] = match.group(1).split(",")
+        pages = {"--color": MAN_MAIN, "--log-format": MAN_MAIN, "--fail-on": MAN_DOCTOR,
+                 "--format": MAN_DOCTOR}
+        for flag, values in choices.items():
+            for path in (*COMPLETION_FILES, pages.get(flag, MAN_MAIN)):
+                text = roff_plain(path.read_text(encoding="utf-8"))
+                for value in values:
+                    with self.subTest(flag=flag, value=value, file=path.name):
+                        self.assertTrue(mentions(text, value), f"{flag} {value} is not in {path.name}")
+
+    def test_every_endpoint_name_and_default_port_is_documented_and_completed(self) -> None:
+        result = self.run_binary("-v", "--cell0-home", self.home, "doctor", "home.exists")
+        defaults = dict(re.findall(r"endpoint (\w+) http://127\.0\.0\.1:(\d+) \(from default\)", result.stderr))
+        self.assertGreaterEqual(len(defaults), 7, result.stderr)
+        documented = dict(tagged_paragraphs(sections(self.man_main)["GLOBAL OPTIONS"]))
+        for name, port in defaults.items():
+            with self.subTest(endpoint=name):
+                self.assertIn(name, documented, f"cell0ctl(1) does not list the endpoint {name}")
+                self.assertTrue(mentions(documented[name], port),
+                                f"cell0ctl(1) does not give {name}'s default port {port}")
+                for path in COMPLETION_FILES:
+                    self.assertTrue(mentions(self.completion_text(path), name),
+                                    f"{path.name} does not complete --endpoint {name}=")
+
+
+# --- (b) checks --------------------------------------------------------------------------------
+
+class ChecksTest(DocsCase):
+    def test_every_check_and_group_is_in_cell0ctl_doctor_1(self) -> None:
+        self.assertGreater(len(self.ids), 0)
+        man = roff_plain(self.man_doctor)
+        for name in self.ids + self.groups:
+            with self.subTest(name=name):
+                self.assertTrue(mentions(man, name), f"{name} is not in man/cell0ctl-doctor.1")
+
+    def test_checks_section_describes_each_check_once_in_list_order(self) -> None:
+        checks = sections(self.man_doctor)["CHECKS"]
+        self.assertEqual(self.ids, tags(checks),
+                         "CHECKS must have one `.TP` / `.B <id>` per check, in the order of doctor --list")
+        # One .SS per group, in order, and each check under its own group's.
+        by_group: dict[str, list[str]] = {}
+        for part in re.split(r"(?m)^\.SS\s+", checks)[1:]:
+            heading, _, body = part.partition("\n")
+            by_group[roff_plain(heading).replace('"', "").split()[0]] = tags(body)
+        self.assertEqual(self.groups, list(by_group), "CHECKS must have one .SS per group, in --list order")
+        for group, ids in by_group.items():
+            self.assertEqual([i for i in self.ids if i.split(".")[0] == group], ids, f".SS {group}")
+
+    def test_static_fallback_of_every_completion_lists_every_check(self) -> None:
+        for path in COMPLETION_FILES:
+            text = self.completion_text(path)
+            for check_id in self.ids:
+                with self.subTest(file=path.name, check=check_id):
+                    self.assertTrue(mentions(text, check_id),
+                                    f"{check_id} is missing from the fallback list of {path.name}")
+
+
+# --- (c) rendering -----------------------------------------------------------------------------
+
+@unittest.skipUnless(BINARY, NO_BINARY)
+class RenderTest(unittest.TestCase):
+    def render(self, page: Path) -> list[tuple[list[str], subprocess.CompletedProcess]]:
+        if shutil.which("groff"):
+            commands = [["groff", "-man", "-ww", "-z", str(page)],
+                        ["groff", "-man", "-ww", "-z", "-Tutf8", str(page)]]
+        elif shutil.which("man"):
+            commands = [["man", "--warnings", "-l", str(page)]]
+        else:
+            self.skipTest("neither groff nor man is installed: the man pages were not rendered")
+        results = []
+        for command in commands:
+            env = dict(os.environ, MANWIDTH="80", MANPAGER="cat", PAGER="cat")
+            results.append((command, subprocess.run(command, capture_output=True, text=True,
+                                                     timeout=60, env=env)))
+        return results
+
+    def test_man_pages_render_without_warnings(self) -> None:
+        for page in (MAN_MAIN, MAN_DOCTOR):
+            for command, result in self.render(page):
+                with self.subTest(command=" ".join(command[:-1]), page=page.name):
+                    self.assertEqual("", result.stderr)
+                    self.assertEqual(0, result.returncode)
+
+    def test_man_pages_use_man_macros_and_have_their_sections(self) -> None:
+        expected = {
+            MAN_MAIN: ["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "GLOBAL OPTIONS", "CONFIGURATION",
+                       "ENDPOINT RESOLUTION", "CELL 0 HOME", "OUTPUT", "SECRETS", "EXIT STATUS",
+                       "ENVIRONMENT", "FILES", "SEE ALSO"],
+            MAN_DOCTOR: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "CHECKS", "FORMATS", "EXIT STATUS",
+                         "EXAMPLES", "SEE ALSO"],
+        }
+        for page, names in expected.items():
+            source = page.read_text(encoding="utf-8")
+            with self.subTest(page=page.name):
+                self.assertRegex(source, r"(?m)^\.TH ")
+                self.assertNotRegex(source, r"(?m)^\.(Dd|Dt|Sh|Nm)\b", "mdoc macros in a man(7) page")
+                self.assertEqual(names, list(sections(source)))
+        self.assertIn(r"cell0ctl\-doctor (1)", MAN_MAIN.read_text(encoding="utf-8"))
+        self.assertIn("cell0ctl (1)", MAN_DOCTOR.read_text(encoding="utf-8"))
+
+
+# --- (d) completion syntax -----------------------------------------------------------------------
+
+@unittest.skipUnless(BINARY, NO_BINARY)
+class CompletionSyntaxTest(unittest.TestCase):
+    def check_syntax(self, shell: str, *args: str) -> None:
+        if not shutil.which(shell):
+            self.skipTest(f"{shell} is not installed: its completion file was not checked")
+        result = subprocess.run([shell, *args], capture_output=True, text=True, timeout=60)
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual("", result.stderr)
+
+    def test_bash_accepts_its_completion(self) -> None:
+        self.check_syntax("bash", "-n", str(BASH_FILE))
+
+    def test_zsh_accepts_its_completion(self) -> None:
+        self.assertEqual("#compdef cell0ctl", ZSH_FILE.read_text(encoding="utf-8").splitlines()[0])
+        self.check_syntax("zsh", "-n", str(ZSH_FILE))
+
+    def test_fish_accepts_its_completion(self) -> None:
+        self.check_syntax("fish", "--no-execute", str(FISH_FILE))
+
+
+# --- (e) completion behaviour in bash ------------------------------------------------------------
+
+@unittest.skipUnless(shutil.which("bash"), "bash is not installed: bash completion not exercised")
+class BashCompletionTest(DocsCase):
+    def setUp(self) -> None:
+        self.bin_dir = tempfile.TemporaryDirectory(prefix="cell0ctl-path-")
+        self.addCleanup(self.bin_dir.cleanup)
+        os.symlink(self.binary, os.path.join(self.bin_dir.name, "cell0ctl"))
+
+    def fake_binary(self, script: str) -> str:
+        """A directory whose `cell0ctl` is a shell script, for PATH."""
+        folder = tempfile.mkdtemp(prefix="cell0ctl-fake-")
+        self.addCleanup(shutil.rmtree, folder)
+        path = Path(folder) / "cell0ctl"
+        path.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+        return folder
+
+    def complete(self, *words: str, path_dir: str | None = None) -> list[str]:
+        """COMPREPLY of the function registered for cell0ctl, for the command line `words`
+        (the last one being completed), as bash calls it on TAB."""
+        line = " ".join(words)
+        script = "\n".join([
+            f"source {shlex.quote(str(BASH_FILE))}",
+            "spec=$(complete -p cell0ctl) || exit 90",
+            'fn=${spec#*-F }; fn=${fn%% *}',
+            f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})",
+            f"COMP_CWORD={len(words) - 1}",
+            f"COMP_LINE={shlex.quote(line)}",
+            "COMP_POINT=${#COMP_LINE}",
+            "COMP_TYPE=9 COMP_KEY=9",
+            f'"$fn" cell0ctl {shlex.quote(words[-1])} {shlex.quote(words[-2])}',
+            "printf '%s\\n' \"${COMPREPLY[@]}\"",
+        ])
+        env = clean_env(self.home)
+        env["PATH"] = (path_dir or self.bin_dir.name) + os.pathsep + env.get("PATH", "/usr/bin:/bin")
+        result = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
+                                text=True, timeout=60, env=env, cwd=self.home)
+        self.assertEqual(0, result.returncode, result.stderr)
+        return [reply for reply in result.stdout.splitlines() if reply]
+
+    def test_format_values_after_doctor(self) -> None:
+        replies = self.complete("cell0ctl", "doctor", "--format", "")
+        self.assertIn("json", replies)
+        self.assertIn("junit", replies)
+        self.assertIn("text", replies)
+
+    def test_format_value_written_with_equals(self) -> None:
+        # bash splits `--format=ju` at `=` (COMP_WORDBREAKS).
+        self.assertEqual(["junit"], self.complete("cell0ctl", "doctor", "--format", "=", "ju"))
+
+    def test_check_ids_and_groups_as_arguments_of_doctor(self) -> None:
+        replies = self.complete("cell0ctl", "doctor", "perm")
+        self.assertIn("perms.home", replies)
+        self.assertIn("perms.secrets", replies)
+        self.assertIn("perms", replies)
+        self.assertTrue(all(reply.startswith("perm") for reply in replies), replies)
+
+    def test_every_check_is_offered(self) -> None:
+        replies = self.complete("cell0ctl", "doctor", "")
+        self.assertEqual(sorted(self.ids + self.groups), sorted(replies))
+
+    def test_skip_completes_the_last_item_of_its_list(self) -> None:
+        replies = self.complete("cell0ctl", "doctor", "--skip", "perms.home,da")
+        self.assertIn("perms.home,data.logs", replies)
+        self.assertTrue(all(reply.startswith("perms.home,data") for reply in replies), replies)
+
+    def test_the_only_command_and_the_global_flags(self) -> None:
+        self.assertEqual(["doctor"], self.complete("cell0ctl", ""))
+        flags, _ = help_options(self.run_binary("--help").stdout)
+        self.assertEqual(sorted(flags), sorted(self.complete("cell0ctl", "-")))
+        doctor_flags, _ = help_options(self.run_binary("doctor", "--help").stdout)
+        self.assertLessEqual(set(doctor_flags) | set(flags), set(self.complete("cell0ctl", "doctor", "-")))
+
+    def test_option_values(self) -> None:
+        self.assertEqual(["warn", "fail"], self.complete("cell0ctl", "doctor", "--fail-on", ""))
+        self.assertEqual(["auto", "always", "never"], self.complete("cell0ctl", "--color", ""))
+        self.assertEqual(["text", "json"], self.complete("cell0ctl", "--log-format", ""))
+        self.assertIn("ollama=", self.complete("cell0ctl", "--endpoint", ""))
+        Path(self.home, "cell0ctl-config.yaml").write_text("{}\n", encoding="utf-8")
+        Path(self.home, "cell0ctl-folder").mkdir(exist_ok=True)
+        self.assertIn("cell0ctl-config.yaml", self.complete("cell0ctl", "--config", "cell0ctl-c"))
+        self.assertEqual(["cell0ctl-folder"], self.complete("cell0ctl", "--cell0-home", "cell0ctl-"))
+
+    def test_checks_come_from_the_binary_at_completion_time(self) -> None:
+        folder = self.fake_binary("cat <<'EOF'\n"
+                                  '[\n  {\n    "group": "fake",\n    "id": "fake.check",\n'
+                                  '    "title": "a check, with a comma"\n  }\n]\nEOF\n')
+        self.assertEqual(["fake", "fake.check"], self.complete("cell0ctl", "doctor", "fa", path_dir=folder))
+
+    def test_a_failing_binary_falls_back_to_the_static_list(self) -> None:
+        folder = self.fake_binary("exit 1\n")
+        replies = self.complete("cell0ctl", "doctor", "perm", path_dir=folder)
+        self.assertIn("perms.home", replies)
+        self.assertIn("perms.secrets", replies)
+
+
+@unittest.skipUnless(shutil.which("fish"), "fish is not installed: fish completion not exercised")
+class FishCompletionTest(DocsCase):
+    def complete(self, line: str) -> list[str]:
+        """What fish offers for `line` (candidates without their descriptions)."""
+        folder = tempfile.mkdtemp(prefix="cell0ctl-path-")
+        self.addCleanup(shutil.rmtree, folder)
+        os.symlink(self.binary, os.path.join(folder, "cell0ctl"))
+        env = clean_env(self.home)
+        env["PATH"] = folder + os.pathsep + env.get("PATH", "/usr/bin:/bin")
+        script = f"source {shlex.quote(str(FISH_FILE))}; complete -C{shlex.quote(line)}"
+        result = subprocess.run(["fish", "--no-config", "-c", script], capture_output=True, text=True,
+                                timeout=60, env=env, cwd=self.home)
+        self.assertEqual(0, result.returncode, result.stderr)
+        return [candidate.split("\t")[0] for candidate in result.stdout.splitlines()]
+
+    def test_format_values_after_doctor(self) -> None:
+        self.assertLessEqual({"text", "json", "junit"}, set(self.complete("cell0ctl doctor --format ")))
+
+    def test_check_ids_and_groups_as_arguments_of_doctor(self) -> None:
+        self.assertEqual(["perms", "perms.home", "perms.secrets", "perms.tpv-store"],
+                         sorted(self.complete("cell0ctl doctor perm")))
+        self.assertEqual(sorted(self.ids + self.groups), sorted(self.complete("cell0ctl doctor ")))
+
+    def test_every_flag_of_help(self) -> None:
+        flags, _ = help_options(self.run_binary("--help").stdout)
+        doctor_flags, _ = help_options(self.run_binary("doctor", "--help").stdout)
+        self.assertLessEqual(set(flags), set(self.complete("cell0ctl -")))
+        self.assertLessEqual(set(flags) | set(doctor_flags), set(self.complete("cell0ctl doctor -")))
+
+    def test_commands_endpoints_and_skip_lists(self) -> None:
+        self.assertEqual(["doctor"], self.complete("cell0ctl "))
+        self.assertIn("ollama=", self.complete("cell0ctl --endpoint "))
+        self.assertIn("perms.home,data.logs", self.complete("cell0ctl doctor --skip perms.home,da"))
+
+
+# --- (f) version ---------------------------------------------------------------------------------
+
+class VersionTest(DocsCase):
+    def meson_version(self) -> str:
+        project = re.search(r"project\((.*?)\)", (ROOT / "meson.build").read_text(encoding="utf-8"), re.S)
+        self.assertIsNotNone(project)
+        version = re.search(r"version\s*:\s*'([^']+)'", project.group(1))
+        self.assertIsNotNone(version, "no version: in project() of meson.build")
+        return version.group(1)
+
+    def test_version_is_the_projects(self) -> None:
+        for flag in ("--version", "-V"):
+            result = self.run_binary(flag)
+            with self.subTest(flag=flag):
+                self.assertEqual(0, result.returncode, result.stderr)
+                self.assertEqual(f"cell0ctl {self.meson_version()}\n", result.stdout)
+
+    def test_man_pages_name_the_version(self) -> None:
+        for page in (MAN_MAIN, MAN_DOCTOR):
+            th = re.search(r'(?m)^\.TH\s+\S+\s+1\s+\S+\s+"([^"]*)"', page.read_text(encoding="utf-8"))
+            with self.subTest(page=page.name):
+                self.assertIsNotNone(th, "no .TH NAME 1 DATE \"SOURCE\"")
+                self.assertEqual(f"cell0ctl {self.meson_version()}", th.group(1))
+
+
+# --- (g) exit statuses and the rest of the contract ------------------------------------------------
+
+class ContractTest(DocsCase):
+    def documented_statuses(self, source: str) -> list[int]:
+        return [int(tag) for tag in tags(sections(source)["EXIT STATUS"])]
+
+    def test_cell0ctl_1_documents_exit_statuses_0_1_2_3_64_75_78(self) -> None:
+        self.assertEqual([0, 1, 2, 3, 64, 75, 78], self.documented_statuses(self.man_main))
+
+    def test_doctor_documents_the_statuses_it_can_exit_with(self) -> None:
+        self.assertEqual([0, 1, 2, 3, 64, 78], self.documented_statuses(self.man_doctor))
+
+    def test_the_binary_exits_as_documented(self) -> None:
+        config = Path(self.home, "cpu.yaml")
+        config.write_text("checks:\n  resources.cpu: {min: 100000}\n", encoding="utf-8")
+        bad = Path(self.home, "bad.yaml")
+        bad.write_text("no_such_setting: 1\n", encoding="utf-8")
+        cpu = ["--config", str(config), "doctor"]
+        cases = {
+            "no command": ([], 64),
+            "unknown command": (["no-such-command"], 64),
+            "unknown check": (["doctor", "no-such-check"], 64),
+            "unknown format": (["--format", "no-such-format", "doctor"], 64),
+            "version": (["--version"], 0),
+            "a warning": ([*cpu, "resources.cpu"], 0),
+            "a warning with --fail-on warn": ([*cpu, "--fail-on", "warn", "resources.cpu"], 1),
+            "a failure": (["--cell0-home", os.path.join(self.home, "absent"), "doctor", "home.exists"], 2),
+            "bad configuration": (["--config", str(bad), "doctor"], 78),
+        }
+        for name, (args, status) in cases.items():
+            result = self.run_binary(*args)
+            with self.subTest(case=name):
+                self.assertEqual(status, result.returncode, result.stdout + result.stderr)
+
+    def test_a_check_that_could_not_run_exits_3(self) -> None:
+        with socket.socket() as silent:  # accepts connections, never answers
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+            result = self.run_binary("--endpoint", f"ollama={url}", "--format", "json", "doctor",
+                                     "--timeout", "300ms", "ollama.reachable")
+        self.assertEqual(3, result.returncode, result.stderr)
+        self.assertEqual("unknown", json.loads(result.stdout)["checks"][0]["status"])
+
+    def test_commands_documented_as_available_are_the_binarys(self) -> None:
+        commands = tagged_paragraphs(sections(self.man_main)["COMMANDS"])
+        self.assertEqual(["doctor", "health", "validate-config", "backup", "restore", "bench"],
+                         [name for name, _ in commands])
+        planned = [name for name, body in commands if body.startswith("Planned.")]
+        available = [name for name, body in commands if not body.startswith("Planned.")]
+        self.assertEqual(help_subcommands(self.run_binary("--help").stdout), available)
+        for command in planned:
+            with self.subTest(command=command):
+                self.assertEqual(64, self.run_binary(command).returncode,
+                                 f"{command} is documented as planned but the binary knows it")
+
+    def test_configuration_keys_are_documented(self) -> None:
+        bad = Path(self.home, "unknown-key.yaml")
+        bad.write_text("no_such_setting: 1\n", encoding="utf-8")
+        result = self.run_binary("--config", str(bad), "doctor")
+        self.assertEqual(78, result.returncode, result.stderr)
+        match = re.search(r"known settings are: (.*)", result.stderr)
+        self.assertIsNotNone(match, result.stderr)
+        configuration = roff_plain(sections(self.man_main)["CONFIGURATION"])
+        for key in match.group(1).split(", "):
+            with self.subTest(key=key):
+                self.assertTrue(mentions(configuration, key.strip()), f"{key} is not in CONFIGURATION")
+
+
+if __name__ == "__main__":
+    unittest.main()
