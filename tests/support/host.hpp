@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cell0ctl::test {
 
@@ -40,6 +41,11 @@ public:
   // cell0ctl settings from YAML text.
   void settings(const std::string& yaml);
 
+  // A process in the fake /proc below the root: cmdline, comm, status (ppid, uid), cwd.
+  void process(int pid, int ppid, const std::vector<std::string>& argv);
+  // A listening TCP socket on 127.0.0.1:`port` owned by `pid` (0: owner not visible).
+  void listen(int port, int pid);
+
   // Runs the check `id` alone (its dependencies are not run) and returns its finding.
   Finding run(std::string_view id);
 
@@ -47,6 +53,8 @@ private:
   Scratch m_scratch;
   std::shared_ptr<Inputs> m_inputs;
   std::vector<std::string> m_overrides;
+  std::string m_tcp;
+  unsigned long m_next_inode = 40000;
 };
 
 } // namespace cell0ctl::test
