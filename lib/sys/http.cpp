@@ -1,63 +1,77 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+// Loads the libcurl module on first use (see http_curl.cpp for why it is a module).
 #include "lib/sys/http.hpp"
+
+#include "lib/core/error.hpp"
+#include "lib/util/strings.hpp"
 
 #include "cell0ctl_version.hpp"
 
-#include <curl/curl.h>
+#include <fmt/format.h>
 
-#include <algorithm>
-#include <array>
-#include <memory>
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
+#include <vector>
+
+#include <dlfcn.h>
+
+namespace fs = std::filesystem;
 
 namespace cell0ctl {
 
 namespace {
 
-struct Sink
+constexpr const char* k_module = "cell0ctl-http.so";
+
+struct Module
 {
-  std::string* body;
-  std::size_t max;
-  bool truncated = false;
+  void (*perform)(const HttpRequest*, HttpResponse*) = nullptr;
+  std::string error;
 };
 
-std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user)
+Module load_module()
 {
-  auto* sink = static_cast<Sink*>(user);
-  const std::size_t bytes = size * count;
-  if (sink->body->size() + bytes > sink->max) {
-    sink->truncated = true;
-    return 0; // makes libcurl stop with CURLE_WRITE_ERROR
+  std::vector<fs::path> folders;
+  if (const char* dir = std::getenv("CELL0CTL_MODULE_DIR"); dir != nullptr && *dir != '\0') {
+    folders.emplace_back(dir);
   }
-  sink->body->append(data, bytes);
-  return bytes;
+  std::error_code ec;
+  if (const fs::path self = fs::read_symlink("/proc/self/exe", ec); !ec) {
+    folders.push_back(self.parent_path());
+  }
+  folders.emplace_back(CELL0CTL_MODULE_DIR);
+  std::vector<std::string> tried;
+  for (const fs::path& folder : folders) {
+    const fs::path path = folder / k_module;
+    if (!fs::exists(path, ec)) {
+      tried.push_back(path.string());
+      continue;
+    }
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      return {nullptr, fmt::format("cannot load {}: {}", path.string(), ::dlerror())};
+    }
+    auto abi = reinterpret_cast<int (*)()>(::dlsym(handle, "cell0ctl_http_abi"));
+    auto init = reinterpret_cast<void (*)()>(::dlsym(handle, "cell0ctl_http_init"));
+    auto perform = reinterpret_cast<void (*)(const HttpRequest*, HttpResponse*)>(
+        ::dlsym(handle, "cell0ctl_http_perform"));
+    if (abi == nullptr || init == nullptr || perform == nullptr || abi() != k_http_abi) {
+      return {nullptr, fmt::format("{} is not the HTTP module of cell0ctl {}", path.string(),
+                                   CELL0CTL_VERSION)};
+    }
+    init();
+    return {perform, {}};
+  }
+  return {nullptr, fmt::format("{} not found (looked in {})", k_module, util::join(tried, ", "))};
 }
 
-HttpError classify(CURLcode code)
+const Module& module()
 {
-  switch (code) {
-  case CURLE_OK:
-    return HttpError::none;
-  case CURLE_COULDNT_CONNECT:
-    return HttpError::refused;
-  case CURLE_OPERATION_TIMEDOUT:
-    return HttpError::timeout;
-  case CURLE_COULDNT_RESOLVE_HOST:
-  case CURLE_COULDNT_RESOLVE_PROXY:
-    return HttpError::resolve;
-  case CURLE_SSL_CONNECT_ERROR:
-  case CURLE_PEER_FAILED_VERIFICATION:
-  case CURLE_SSL_CERTPROBLEM:
-  case CURLE_SSL_CACERT_BADFILE:
-    return HttpError::tls;
-  case CURLE_RECV_ERROR:
-  case CURLE_SEND_ERROR:
-  case CURLE_GOT_NOTHING:
-  case CURLE_PARTIAL_FILE:
-    return HttpError::reset;
-  default:
-    return HttpError::other;
-  }
+  static std::once_flag once;
+  static Module loaded;
+  std::call_once(once, [] { loaded = load_module(); });
+  return loaded;
 }
 
 } // namespace
@@ -87,76 +101,24 @@ std::string describe(HttpError error)
 
 void http_global_init()
 {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (const Module& m = module(); m.perform == nullptr) {
+    throw Error(Errc::unknown,
+                fmt::format("the HTTP client is not available: {}", m.error),
+                "reinstall cell0ctl (meson install), or set CELL0CTL_MODULE_DIR to the folder "
+                "holding cell0ctl-http.so");
+  }
 }
 
 HttpResponse http_request(const HttpRequest& request)
 {
   HttpResponse response;
-  const auto total = request.deadline.remaining();
-  if (total.count() <= 0) {
-    response.error = HttpError::timeout;
-    response.error_text = "no time left before the deadline";
-    return response;
-  }
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) {
+  const Module& m = module();
+  if (m.perform == nullptr) {
     response.error = HttpError::other;
-    response.error_text = "curl_easy_init failed";
+    response.error_text = m.error;
     return response;
   }
-  CURL* handle = curl.get();
-  Sink sink{&response.body, request.max_body};
-  std::array<char, CURL_ERROR_SIZE> error_buffer{};
-  curl_slist* headers = nullptr;
-  for (const std::string& header : request.headers) {
-    headers = curl_slist_append(headers, header.c_str());
-  }
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers,
-                                                                          curl_slist_free_all);
-  curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min(request.connect_timeout, total).count()));
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
-  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer.data());
-  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(handle, CURLOPT_USERAGENT, "cell0ctl/" CELL0CTL_VERSION);
-  curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (!request.ca_file.empty()) {
-    curl_easy_setopt(handle, CURLOPT_CAINFO, request.ca_file.c_str());
-  }
-  if (headers != nullptr) {
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
-  }
-  if (request.method != "GET") {
-    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  }
-  if (!request.body.empty()) {
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.c_str());
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
-  }
-
-  const CURLcode code = curl_easy_perform(handle);
-  double seconds = 0;
-  curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME, &seconds);
-  response.elapsed_ms = seconds * 1000.0;
-  if (code != CURLE_OK) {
-    response.error = sink.truncated ? HttpError::too_large : classify(code);
-    response.error_text = error_buffer[0] != '\0' ? error_buffer.data() : curl_easy_strerror(code);
-    return response;
-  }
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
-  char* content_type = nullptr;
-  curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &content_type);
-  if (content_type != nullptr) {
-    response.content_type = content_type;
-  }
+  m.perform(&request, &response);
   return response;
 }
 

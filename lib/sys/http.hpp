@@ -44,8 +44,14 @@ std::string describe(HttpError error);
 // network errors; they come back in `error`. http_global_init() must have run.
 HttpResponse http_request(const HttpRequest& request);
 
-// Process-wide libcurl set-up, done once however often it is called; call it before the first
-// thread that makes requests starts.
+// Loads the HTTP module (cell0ctl-http.so, which links libcurl) and sets libcurl up, once
+// however often it is called; call it before the first thread that makes requests starts.
+// The module is looked for in $CELL0CTL_MODULE_DIR, beside the executable, then in
+// cell0ctl's installed module folder. Throws Error(Errc::unknown) when it cannot be loaded.
 void http_global_init();
+
+// The version of the interface between cell0ctl and its HTTP module; a module of another
+// version is refused.
+inline constexpr int k_http_abi = 1;
 
 } // namespace cell0ctl
