@@ -35,6 +35,29 @@ bool served_unseen(const ProcessTable& table, int port)
   return false;
 }
 
+// The visible process listening on `port`, when there is one.
+const ProcessInfo* listener_process(const ProcessTable& table, int port)
+{
+  for (const Listener* listener : table.listening_on(port)) {
+    if (const ProcessInfo* process = table.find(listener->pid)) {
+      return process;
+    }
+  }
+  return nullptr;
+}
+
+// Nothing recognisable as `what` runs, yet something serves its port: it may be Cell 0 under
+// a name cell0ctl does not know, or another program (which ports.<name> reports). The HTTP
+// checks tell which; this one does not block them.
+Finding unrecognised(std::string_view what, const Endpoint& endpoint, const ProcessInfo& process)
+{
+  return skip(fmt::format("no {} process recognised; :{} is served by {} (see ports.{})",
+                          what,
+                          endpoint.port,
+                          describe_process(process),
+                          endpoint.name));
+}
+
 std::string pids(const std::vector<const ProcessInfo*>& processes)
 {
   std::vector<std::string> list;
@@ -90,6 +113,9 @@ Finding run_cell0d(Context& context)
     if (served_unseen(table, endpoint.port)) {
       return ok(fmt::format(":{} is served by a process outside this PID namespace (a container?)",
                             endpoint.port));
+    }
+    if (const ProcessInfo* other = listener_process(table, endpoint.port)) {
+      return unrecognised("cell0d", endpoint, *other);
     }
     return not_running(context, endpoint);
   }
@@ -178,6 +204,9 @@ Finding run_gateway(Context& context)
     if (served_unseen(table, endpoint.port)) {
       return ok(fmt::format(":{} is served by a process outside this PID namespace (a container?)",
                             endpoint.port));
+    }
+    if (const ProcessInfo* other = listener_process(table, endpoint.port)) {
+      return unrecognised("gateway", endpoint, *other);
     }
     if (!fs::exists(context.host_path(context.home("cell0.json")), ec)) {
       return skip("the Node gateway is neither configured nor running");

@@ -93,6 +93,17 @@ TEST_CASE("process.cell0d")
     CHECK(finding.code == "CELL0D_NOT_GATEWAY_CHILD");
   }
 
+  SUBCASE("an unrecognised program on cell0d's port is left to ports.cell0d, not blocking")
+  {
+    host.process(300, 1, {"/usr/bin/python3", "-m", "http.server", "18800"});
+    host.listen(18800, 300);
+    const Finding finding = host.run("process.cell0d");
+    CHECK(finding.status == Status::skip);
+    CHECK(finding.summary
+          == "no cell0d process recognised; :18800 is served by pid 300 (/usr/bin/python3 -m "
+             "http.server 18800) (see ports.cell0d)");
+  }
+
   SUBCASE("an editor with cell0d.py open is not a daemon")
   {
     host.process(200, 1, {"vim", "/opt/cell0-os/cell0/cell0d.py"});
