@@ -39,6 +39,8 @@ Module load_module()
   std::error_code ec;
   if (const fs::path self = fs::read_symlink("/proc/self/exe", ec); !ec) {
     folders.push_back(self.parent_path());
+    // A relocated installation: <prefix>/bin/cell0ctl and <prefix>/<libdir>/cell0ctl/.
+    folders.push_back((self.parent_path().parent_path() / CELL0CTL_MODULE_RELDIR).lexically_normal());
   }
   folders.emplace_back(CELL0CTL_MODULE_DIR);
   std::vector<std::string> tried;

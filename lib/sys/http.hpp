@@ -46,8 +46,8 @@ HttpResponse http_request(const HttpRequest& request);
 
 // Loads the HTTP module (cell0ctl-http.so, which links libcurl) and sets libcurl up, once
 // however often it is called; call it before the first thread that makes requests starts.
-// The module is looked for in $CELL0CTL_MODULE_DIR, beside the executable, then in
-// cell0ctl's installed module folder. Throws Error(Errc::unknown) when it cannot be loaded.
+// The module is looked for in $CELL0CTL_MODULE_DIR, beside the executable, in
+// <executable>/../<libdir>/cell0ctl, then in the configured <prefix>/<libdir>/cell0ctl. Throws Error(Errc::unknown) when it cannot be loaded.
 void http_global_init();
 
 // The version of the interface between cell0ctl and its HTTP module; a module of another
