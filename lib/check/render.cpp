@@ -182,7 +182,7 @@ void render_junit(std::ostream& out, const Report& report, const std::string& co
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << fmt::format("<testsuites name=\"cell0ctl {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
                      "skipped=\"{}\" time=\"{:.3f}\">\n",
-                     command,
+                     xml_escape(command),
                      report.results.size(),
                      s.fail,
                      s.unknown,
@@ -190,7 +190,7 @@ void render_junit(std::ostream& out, const Report& report, const std::string& co
                      seconds);
   out << fmt::format("  <testsuite name=\"cell0ctl {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
                      "skipped=\"{}\" time=\"{:.3f}\">\n",
-                     command,
+                     xml_escape(command),
                      report.results.size(),
                      s.fail,
                      s.unknown,

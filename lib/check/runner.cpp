@@ -89,6 +89,8 @@ Finding run_one(const Check& check, Context& context)
     return finding;
   } catch (const std::exception& e) {
     return unknown("INTERNAL_ERROR", fmt::format("internal error: {}", e.what()));
+  } catch (...) {
+    return unknown("INTERNAL_ERROR", "internal error: an exception of unknown type");
   }
 }
 

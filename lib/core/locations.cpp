@@ -56,7 +56,9 @@ std::optional<UrlParts> parse_url(std::string_view url)
       port_text = authority.substr(colon + 1);
     }
   }
-  if (parts.host.empty()) {
+  const bool host_ok = !parts.host.empty()
+                       && parts.host.find_first_of(" \t\r\n/?#@") == std::string::npos;
+  if (!host_ok) {
     return std::nullopt;
   }
   if (port_text.empty()) {
@@ -104,7 +106,7 @@ Endpoint make_endpoint(const EndpointSpec& spec, const UrlParts& parts, std::str
 {
   Endpoint endpoint;
   endpoint.name = std::string(spec.name);
-  endpoint.host = parts.host == "0.0.0.0" ? "127.0.0.1" : parts.host;
+  endpoint.host = parts.host == "0.0.0.0" ? "127.0.0.1" : parts.host == "::" ? "::1" : parts.host;
   endpoint.port = parts.port;
   endpoint.url = fmt::format("{}://{}:{}", parts.scheme, host_for_url(parts.host), parts.port);
   endpoint.source = std::move(source);
@@ -160,14 +162,27 @@ std::optional<Endpoint> from_cell0(const EndpointSpec& spec,
   }
   if (spec.name == "ollama") {
     if (auto text = environ.non_empty("OLLAMA_HOST")) {
+      // Ollama takes "HOST", "HOST:PORT" or a URL, as `ollama serve` reads it.
       std::string value = *text;
-      if (value.find("://") == std::string::npos && value.find(':') == std::string::npos) {
-        value += ":11434";
+      const bool has_scheme = value.find("://") != std::string::npos;
+      const std::string_view authority =
+          std::string_view(value).substr(has_scheme ? value.find("://") + 3 : 0);
+      const std::string_view host_port = authority.substr(0, authority.find('/'));
+      // Without a scheme and port it means port 11434; with a scheme, that scheme's port.
+      const bool has_port =
+          !host_port.empty() && host_port.front() == '['
+              ? host_port.find("]:") != std::string_view::npos
+              : host_port.find(':') != std::string_view::npos;
+      if (!has_scheme && !has_port) {
+        value.insert(host_port.size(), ":11434");
+      }
+      // A bare IPv6 wildcard, and ":PORT" without a host, mean this machine.
+      if (!has_scheme && util::trim(value).rfind("::", 0) == 0 && host_port.find('[') == std::string_view::npos) {
+        value = "[::1]:11434";
+      } else if (!has_scheme && !value.empty() && value.front() == ':') {
+        value.insert(0, "127.0.0.1");
       }
       if (auto parts = parse_url(value)) {
-        if (value.find("://") == std::string::npos && parts->port == 80) {
-          parts->port = 11434;
-        }
         return make_endpoint(spec, *parts, "$OLLAMA_HOST");
       }
     }

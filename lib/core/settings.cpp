@@ -110,17 +110,23 @@ Settings Settings::parse(const std::string& yaml, const fs::path& source)
                 fmt::format("{}: expected a mapping of settings", position(source, root.Mark())),
                 "see cell0ctl(1), section CONFIGURATION");
   }
-  for (const auto& item : root) {
-    const std::string key = item.first.as<std::string>();
-    if (std::find(k_top_level_keys.begin(), k_top_level_keys.end(), key)
-        == k_top_level_keys.end()) {
-      std::vector<std::string> known(k_top_level_keys.begin(), k_top_level_keys.end());
-      throw Error(Errc::config,
-                  fmt::format("{}: unknown setting '{}'", position(source, item.first.Mark()), key),
-                  fmt::format("known settings are: {}", util::join(known, ", ")));
+  try {
+    for (const auto& item : root) {
+      const std::string key = item.first.as<std::string>();
+      if (std::find(k_top_level_keys.begin(), k_top_level_keys.end(), key)
+          == k_top_level_keys.end()) {
+        std::vector<std::string> known(k_top_level_keys.begin(), k_top_level_keys.end());
+        throw Error(Errc::config,
+                    fmt::format("{}: unknown setting '{}'", position(source, item.first.Mark()), key),
+                    fmt::format("known settings are: {}", util::join(known, ", ")));
+      }
     }
+    SettingsBuilder{settings}.add("", root);
+  } catch (const YAML::Exception& e) {
+    throw Error(Errc::config,
+                fmt::format("{}: {}", position(source, e.mark), e.msg),
+                "keys must be plain strings; fix the value at that position");
   }
-  SettingsBuilder{settings}.add("", root);
   return settings;
 }
 
@@ -232,7 +238,12 @@ std::vector<std::string> Settings::children(std::string_view prefix) const
     if (it->first.compare(0, start.size(), start) != 0) {
       break;
     }
-    names.push_back(it->first.substr(start.size()));
+    // Only the first level below `prefix`: "checks.a.x" and "checks.a.y" give one "a".
+    std::string name = it->first.substr(start.size());
+    name.erase(std::min(name.find('.'), name.size()));
+    if (names.empty() || names.back() != name) {
+      names.push_back(std::move(name));
+    }
   }
   return names;
 }

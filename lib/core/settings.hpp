@@ -43,7 +43,8 @@ public:
   // A sequence of scalars, or a single scalar as a one-element list; empty when absent.
   std::vector<std::string> strings(std::string_view key) const;
 
-  // The keys directly below `prefix` ("endpoints" gives "cell0d", "ollama", ...).
+  // The keys directly below `prefix` ("endpoints" gives "cell0d", "ollama", ...), up to their
+  // first dot (keys are flattened with dots, so a key with a dot of its own is cut there).
   std::vector<std::string> children(std::string_view prefix) const;
 
   // "file:line:col" of `key`, or the file alone when the key is absent.

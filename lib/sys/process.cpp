@@ -60,39 +60,63 @@ struct Pipe
   }
 };
 
-// Reads what `pipes` have until both close or `deadline` passes; true when both closed.
-bool drain(Pipe& out_pipe, Pipe& err_pipe, std::string& out, std::string& err, Deadline deadline)
+// Appends what `pipe` has now to `text` (at most k_max_output in all); closes it at its end.
+void read_some(Pipe& pipe, std::string& text)
 {
   std::array<char, 8192> buffer{};
-  while (out_pipe.read >= 0 || err_pipe.read >= 0) {
+  const ssize_t got = ::read(pipe.read, buffer.data(), buffer.size());
+  if (got <= 0) {
+    pipe.close_read();
+  } else if (text.size() < k_max_output) {
+    text.append(buffer.data(), std::min(static_cast<std::size_t>(got), k_max_output - text.size()));
+  }
+}
+
+// Reads both pipes until the program has exited and they are drained, or `deadline` passes;
+// returns false on the deadline. A background child that inherited the pipes does not hold
+// the caller: once the program itself has exited, what is buffered is read and that is all.
+bool drain(pid_t pid, Pipe& out_pipe, Pipe& err_pipe, std::string& out, std::string& err,
+           int& status, Deadline deadline)
+{
+  bool exited = false;
+  while (true) {
+    if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+    }
     std::array<pollfd, 2> fds{{{out_pipe.read, POLLIN, 0}, {err_pipe.read, POLLIN, 0}}};
-    const auto wait = deadline.remaining();
-    if (wait.count() <= 0) {
+    if (out_pipe.read < 0 && err_pipe.read < 0) {
+      if (exited) {
+        return true;
+      }
+    }
+    const auto left = deadline.remaining();
+    if (left.count() <= 0) {
       return false;
     }
-    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
+    // Short slices while the program runs, so that its exit is noticed; none after it.
+    const int wait = exited ? 0 : static_cast<int>(std::min<long long>(left.count(), 20));
+    const int ready = ::poll(fds.data(), fds.size(), wait);
     if (ready < 0 && errno == EINTR) {
       continue;
     }
     if (ready <= 0) {
-      return false;
+      if (exited) {
+        return true; // nothing more buffered; whoever still holds the pipes is not our program
+      }
+      if (out_pipe.read < 0 && err_pipe.read < 0) {
+        ::usleep(1000);
+      }
+      continue;
     }
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) {
-        continue;
-      }
-      Pipe& pipe = i == 0 ? out_pipe : err_pipe;
-      std::string& text = i == 0 ? out : err;
-      const ssize_t got = ::read(pipe.read, buffer.data(), buffer.size());
-      if (got <= 0) {
-        pipe.close_read();
-      } else if (text.size() < k_max_output) {
-        text.append(buffer.data(), static_cast<std::size_t>(got));
-      }
+    if (fds[0].revents != 0) {
+      read_some(out_pipe, out);
+    }
+    if (fds[1].revents != 0) {
+      read_some(err_pipe, err);
     }
   }
-  return true;
 }
+
 
 std::vector<std::string> environment_strings(const Environ& environ_snapshot)
 {
@@ -174,12 +198,12 @@ ProgramResult run_program(const std::vector<std::string>& argv,
   out_pipe.close_write();
   err_pipe.close_write();
 
-  if (!drain(out_pipe, err_pipe, result.out, result.err, deadline)) {
+  int status = 0;
+  if (!drain(pid, out_pipe, err_pipe, result.out, result.err, status, deadline)) {
     result.timed_out = true;
     ::kill(pid, SIGKILL);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
   }
   if (WIFEXITED(status) && !result.timed_out) {
     result.exit_code = WEXITSTATUS(status);

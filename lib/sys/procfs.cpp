@@ -12,6 +12,8 @@
 #include <map>
 #include <sstream>
 
+#include <arpa/inet.h>
+
 namespace fs = std::filesystem;
 
 namespace cell0ctl {
@@ -55,14 +57,11 @@ std::string decode_address(std::string_view hex, bool ipv6)
   if (mapped_v4) {
     return fmt::format("{}.{}.{}.{}", bytes[12], bytes[13], bytes[14], bytes[15]);
   }
-  if (std::all_of(bytes.begin(), bytes.end(), [](auto b) { return b == 0; })) {
-    return "::";
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  if (::inet_ntop(AF_INET6, bytes.data(), text.data(), text.size()) == nullptr) {
+    return std::string(hex);
   }
-  std::string out;
-  for (std::size_t i = 0; i < 16; i += 2) {
-    out += fmt::format("{}{:x}", i == 0 ? "" : ":", (bytes[i] << 8) | bytes[i + 1]);
-  }
-  return out == "0:0:0:0:0:0:0:1" ? "::1" : out;
+  return text.data();
 }
 
 void read_process(const fs::path& dir, int pid, ProcessTable& table)

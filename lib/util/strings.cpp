@@ -48,6 +48,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 
 std::string last_lines(std::string_view text, std::size_t max_lines)
 {
+  if (max_lines == 0) {
+    return {};
+  }
   if (!text.empty() && text.back() == '\n') {
     text.remove_suffix(1);
   }

@@ -120,7 +120,8 @@ std::string format_size(std::uint64_t bytes)
   double value = static_cast<double>(bytes);
   std::size_t unit = 0;
   value /= 1024.0;
-  while (value >= 1024.0 && unit + 1 < k_units.size()) {
+  // Compare what will be printed, so that 1048575 bytes read "1.0 MiB", not "1024.0 KiB".
+  while (std::round(value * 10.0) / 10.0 >= 1024.0 && unit + 1 < k_units.size()) {
     value /= 1024.0;
     ++unit;
   }

@@ -4,36 +4,38 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <map>
 
 using cell0ctl::Environ;
+using Vars = std::map<std::string, std::string, std::less<>>;
 
 TEST_CASE("Environ")
 {
   SUBCASE("get tells unset from empty, non_empty does not")
   {
-    const Environ environ({{"EMPTY", ""}, {"SET", "x"}});
-    CHECK(environ.get("SET") == "x");
-    CHECK(environ.get("EMPTY") == "");
-    CHECK(environ.get("UNSET") == std::nullopt);
-    CHECK(environ.non_empty("SET") == "x");
-    CHECK(environ.non_empty("EMPTY") == std::nullopt);
-    CHECK(environ.non_empty("UNSET") == std::nullopt);
+    const Environ env(Vars{{"EMPTY", ""}, {"SET", "x"}});
+    CHECK(env.get("SET") == "x");
+    CHECK(env.get("EMPTY") == "");
+    CHECK(env.get("UNSET") == std::nullopt);
+    CHECK(env.non_empty("SET") == "x");
+    CHECK(env.non_empty("EMPTY") == std::nullopt);
+    CHECK(env.non_empty("UNSET") == std::nullopt);
   }
 
   SUBCASE("set adds or replaces a variable")
   {
-    Environ environ;
-    environ.set("A", "1");
-    environ.set("A", "2");
-    CHECK(environ.get("A") == "2");
-    CHECK(environ.all().size() == 1);
+    Environ env;
+    env.set("A", "1");
+    env.set("A", "2");
+    CHECK(env.get("A") == "2");
+    CHECK(env.all().size() == 1);
   }
 
   SUBCASE("from_process reads the real environment, values with '=' included")
   {
     REQUIRE(::setenv("CELL0CTL_TEST_ENVIRON", "a=b", 1) == 0);
-    const Environ environ = Environ::from_process();
+    const Environ env = Environ::from_process();
     ::unsetenv("CELL0CTL_TEST_ENVIRON");
-    CHECK(environ.get("CELL0CTL_TEST_ENVIRON") == "a=b");
+    CHECK(env.get("CELL0CTL_TEST_ENVIRON") == "a=b");
   }
 }

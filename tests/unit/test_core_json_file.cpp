@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "lib/core/json_file.hpp"
-
 #include "tests/support/scratch.hpp"
 
 #include <doctest/doctest.h>
@@ -38,9 +37,9 @@ TEST_CASE("parse_json_text")
 
   SUBCASE("a missing comma is reported at the token that follows it")
   {
-    CHECK(error_position("{\n  \"a\": 1,\n  \"b\": 2\n  \"gateway\": 3\n}\n")
-          == std::pair{4, 3});
+    CHECK(error_position("{\n  \"a\": 1,\n  \"b\": 2\n  \"gateway\": 3\n}\n") == std::pair{4, 3});
     CHECK(error_position("{\n  \"a\": 1,\n  \"b\": [1 2],\n}\n") == std::pair{3, 11});
+    CHECK(error_position("{\n  \"a\": 1\n  \"say \\\"hi\\\"\": 2\n}") == std::pair{3, 3});
   }
 
   SUBCASE("a trailing comma is reported at the closing brace")
@@ -59,6 +58,15 @@ TEST_CASE("parse_json_text")
     CHECK(error_position(R"({"a": [1, 2)") == std::pair{1, 12});
     CHECK(error_position("{\"a\": [1, 2\n") == std::pair{2, 1});
     CHECK(error_position("") == std::pair{1, 1});
+  }
+
+  SUBCASE("the message never quotes the input, which may hold a secret")
+  {
+    JsonFile out;
+    parse_json_text("{\"apiKey\": \"sk-live-1234\" \"x\": 1}", out);
+    CHECK_FALSE(out.error.empty());
+    CHECK(out.error.find("sk-live-1234") == std::string::npos);
+    CHECK(std::pair{out.line, out.column} == std::pair{1, 27});
   }
 
   SUBCASE("the message is nlohmann's, without its prefix and position")

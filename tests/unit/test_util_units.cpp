@@ -134,3 +134,9 @@ TEST_CASE("format_size")
     CHECK(format_size(*parse_size("2GiB")) == "2.0 GiB");
   }
 }
+
+// the next unit.
+TEST_CASE("format_size just under 1 MiB")
+{
+  CHECK(format_size(1'048'575) == "1.0 MiB");
+}
