@@ -291,7 +291,7 @@ std::optional<Interpreter> cell0d_interpreter(Context& context)
     }
   }
   if (auto python = find_in_path("python3", context.inputs().environ)) {
-    return Interpreter{*python, "python3 on PATH", false};
+    return Interpreter{*python, "python3 on PATH", false, true};
   }
   return std::nullopt;
 }
@@ -308,7 +308,7 @@ for name in ("fastapi", "uvicorn"):
         r.setdefault("error", "%s: %s" % (type(e).__name__, e))
 print(json.dumps(r))
 )";
-  const fs::path path = context.host_path(interpreter.path);
+  const fs::path path = interpreter.from_path ? interpreter.path : context.host_path(interpreter.path);
   const Deadline deadline = context.deadline();
   const Environ& environ = context.inputs().environ;
   return context.facts().once<PythonProbe>("python:" + path.string(), [&] {

@@ -70,6 +70,7 @@ struct Interpreter
   std::filesystem::path path;
   std::string why; // "<root>/.venv", "python3 on PATH"
   bool bootstrap_venv = false; // <home>/.venv, which Cell 0's bootstrap creates without packages
+  bool from_path = false;      // found in PATH: `path` is already a path of this machine
 };
 std::optional<Interpreter> cell0d_interpreter(Context& context);
 

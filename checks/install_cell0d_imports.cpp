@@ -52,7 +52,10 @@ std::optional<EarlyAnnotation> early_annotation(const fs::path& file, bool& futu
     if (!std::regex_search(lines[i], m, k_annotation)) {
       continue;
     }
-    const std::string annotation = m[1].str();
+    const std::string annotation(util::trim(m[1].str()));
+    if (!annotation.empty() && (annotation.front() == '"' || annotation.front() == '\'')) {
+      continue; // a string annotation is never evaluated
+    }
     for (const auto& [name, class_line] : classes) {
       const std::regex word("\\b" + name + "\\b");
       if (class_line > static_cast<int>(i + 1) && std::regex_search(annotation, word)

@@ -71,7 +71,7 @@ Finding run_home(Context& context)
       it.disable_recursion_pending();
       continue;
     }
-    look(home / fs::relative(it->path(), context.host_path(home)));
+    look(home / it->path().lexically_relative(context.host_path(home)));
   }
   if (open_dirs.empty()) {
     return ok(fmt::format("{} and its folders are private (0700)", home.string()));
@@ -105,7 +105,7 @@ std::vector<fs::path> secret_files(Context& context)
                                         ec);
     for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
       if (it->is_regular_file(ec) && !it->is_symlink(ec)) {
-        files.push_back(base / fs::relative(it->path(), context.host_path(base)));
+        files.push_back(base / it->path().lexically_relative(context.host_path(base)));
       }
     }
   }

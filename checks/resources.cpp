@@ -115,8 +115,9 @@ Finding run_memory(Context& context)
     if (needed > available) {
       finding = fail("MEMORY_TOO_SMALL_FOR_MODEL",
                      with_model,
-                     fmt::format("use a smaller or more quantized model (e.g. a q4_K_M variant: "
-                                 "ollama pull {}-q4_K_M), or free memory",
+                     fmt::format("use a smaller or more quantized model than {}: ollama pull "
+                                 "<model> (a 3B, or a q4_K_M tag of it), then set agent.model to "
+                                 "ollama/<model>; or free memory",
                                  model_name));
     } else {
       finding = ok(with_model);
@@ -154,7 +155,7 @@ Finding run_cpu(Context& context)
                              minimum),
                  "give the machine more cores, or lower checks.resources.cpu.min in cell0ctl's "
                  "configuration if this is a known small deployment")
-          : ok(fmt::format("{} CPUs", cpus));
+          : ok(fmt::format("{} CPU{}", cpus, cpus == 1 ? "" : "s"));
   finding.measurements.push_back({"cpus", static_cast<double>(cpus), "count"});
   return finding;
 }
