@@ -4,7 +4,8 @@
 # Installed as <datadir>/bash-completion/completions/cell0ctl; works with or without the
 # bash-completion package (it uses _filedir when present, compgen otherwise).
 # Check ids and groups come from `cell0ctl doctor --list --format json`, run at completion
-# time with the binary being completed; the list below is used when that fails.
+# time with the binary being completed; the list below is used when that fails. Snapshot ids
+# come from `cell0ctl --format json backup list`, with the --repo and --config of the line.
 
 _cell0ctl_static_checks='home.exists install.stack install.node install.python
 install.python-env install.cell0d-imports config.parse config.auth config.bind config.model
@@ -37,14 +38,77 @@ _cell0ctl_checks() {
     printf '%s\n' $groups $ids
 }
 
+# The value of the last option $1 before the word being completed, as given on the line
+# (`--opt value`, `--opt=value`, with `=` a word of its own or not), `~/` expanded.
+_cell0ctl_option_value() {
+    local i value="" found=1
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        if [[ ${COMP_WORDS[i]} == "$1" ]]; then
+            if [[ ${COMP_WORDS[i + 1]} == = ]]; then
+                ((i + 2 < COMP_CWORD)) && value=${COMP_WORDS[i + 2]} found=0
+            elif ((i + 1 < COMP_CWORD)); then
+                value=${COMP_WORDS[i + 1]} found=0
+            fi
+        elif [[ ${COMP_WORDS[i]} == "$1"=* ]]; then
+            value=${COMP_WORDS[i]#*=} found=0
+        fi
+    done
+    [[ $value == "~/"* ]] && value=$HOME/${value#"~/"}
+    printf '%s\n' "$value"
+    return $found
+}
+
+# `latest`, then the ids of `$1 --format json backup list`, one per line, without jq.
+_cell0ctl_snapshots() {
+    local bin=${1:-cell0ctl} out item value re_id='"id": *"([^"]+)"' IFS=$' \t\n'
+    local -a args=()
+    value=$(_cell0ctl_option_value --repo) && args+=(--repo "$value")
+    value=$(_cell0ctl_option_value --config) && args+=(--config "$value")
+    printf '%s\n' latest
+    if out=$("$bin" --format json backup list "${args[@]}" 2>/dev/null); then
+        out=${out//,/$'\n'}
+        while IFS= read -r item; do
+            [[ $item =~ $re_id ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+        done <<<"$out"
+    fi
+}
+
+# Folders on this machine, for --cell0-home, --repo and --to; $1 is the `--opt=` prefix.
+_cell0ctl_directories() {
+    if [[ -z $1 ]] && declare -F _filedir >/dev/null; then
+        _filedir -d
+    else
+        compopt -o filenames 2>/dev/null
+        local IFS=$'\n'
+        COMPREPLY=($(compgen -d -P "$1" -- "$cur"))
+    fi
+}
+
+# Paths of the Cell 0 home, for restore --only: they are relative to the home, not to the
+# working directory. The home is --cell0-home of the line, $CELL0_STATE_DIR or ~/.cell0.
+_cell0ctl_home_paths() {
+    local home item
+    home=$(_cell0ctl_option_value --cell0-home) || home=${CELL0_STATE_DIR:-$HOME/.cell0}
+    COMPREPLY=()
+    [[ -d $home ]] || return
+    while IFS= read -r item; do
+        [[ -d $home/$item ]] && item+=/
+        COMPREPLY+=("$1$item")
+    done < <(cd -- "$home" 2>/dev/null && compgen -f -- "$cur")
+    ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == */ ]] && compopt -o nospace 2>/dev/null
+}
+
 _cell0ctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev="" cword=$COMP_CWORD
     local global_flags='-h --help -V --version --config --cell0-home --format --color
         -q --quiet -v --verbose --log-format --endpoint --show-secrets'
     local doctor_flags='--list --skip --fail-on --timeout'
-    local commands='doctor'
-    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout'
-    local opt="" prefix="" i command="" bin
+    local backup_flags='--repo --lock-wait --dry-run --include --exclude --compression'
+    local backup_subcommand_flags='--repo --lock-wait'
+    local restore_flags='--repo --lock-wait --to --only --dry-run --force'
+    local commands='doctor backup restore'
+    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout|--repo|--lock-wait|--include|--exclude|--compression|--to|--only'
+    local opt="" prefix="" i command="" subcommand="" bin
 
     # `--opt=value`: bash splits at `=` when it is in COMP_WORDBREAKS (the default).
     if [[ $cur == = ]]; then
@@ -63,12 +127,32 @@ _cell0ctl() {
 
     # The command, if one was given; global options may come before or after it.
     for ((i = 1; i < cword; i++)); do
-        if [[ ${COMP_WORDS[i]} == @(doctor) ]] &&
+        if [[ ${COMP_WORDS[i]} == @(doctor|backup|restore) ]] &&
             [[ ${COMP_WORDS[i - 1]} != @($value_options|=) ]]; then
             command=${COMP_WORDS[i]}
             break
         fi
     done
+    # backup's subcommand, if one was given.
+    if [[ $command == backup ]]; then
+        for ((i++; i < cword; i++)); do
+            if [[ ${COMP_WORDS[i]} == @(list|verify) ]] &&
+                [[ ${COMP_WORDS[i - 1]} != @($value_options|=) ]]; then
+                subcommand=${COMP_WORDS[i]}
+                break
+            fi
+        done
+    fi
+    # restore --only takes every word after it as a path: go on completing paths.
+    if [[ -z $opt && $command == restore && $cur != -* ]]; then
+        for ((i = cword - 1; i > 0; i--)); do
+            if [[ ${COMP_WORDS[i]} == -* ]]; then
+                [[ ${COMP_WORDS[i]} == --only ]] && opt=--only
+                break
+            fi
+            [[ ${COMP_WORDS[i]} == restore ]] && break
+        done
+    fi
 
     bin=${COMP_WORDS[0]}
     [[ $bin == "~/"* ]] && bin=$HOME/${bin#"~/"}
@@ -85,18 +169,35 @@ _cell0ctl() {
         fi
         return
         ;;
-    --cell0-home)
-        if [[ -z $prefix ]] && declare -F _filedir >/dev/null; then
-            _filedir -d
-        else
-            compopt -o filenames 2>/dev/null
-            local IFS=$'\n'
-            COMPREPLY=($(compgen -d -P "$prefix" -- "$cur"))
-        fi
+    --cell0-home | --repo | --to)
+        _cell0ctl_directories "$prefix"
         return
         ;;
     --format)
-        COMPREPLY=($(compgen -P "$prefix" -W 'text json junit' -- "$cur"))
+        if [[ $command == @(backup|restore) ]]; then
+            COMPREPLY=($(compgen -P "$prefix" -W 'text json' -- "$cur"))
+        else
+            COMPREPLY=($(compgen -P "$prefix" -W 'text json junit' -- "$cur"))
+        fi
+        return
+        ;;
+    --lock-wait)
+        COMPREPLY=($(compgen -P "$prefix" -W '0 5s 30s 1m 5m 15m' -- "$cur"))
+        return
+        ;;
+    --compression)
+        COMPREPLY=($(compgen -P "$prefix" -W '1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19' -- "$cur"))
+        return
+        ;;
+    --include | --exclude)
+        # Globs of paths in the snapshot: nothing to offer.
+        COMPREPLY=()
+        return
+        ;;
+    --only)
+        # Paths of the home; with --to, paths of the snapshot, which only the archive knows.
+        COMPREPLY=()
+        _cell0ctl_option_value --to >/dev/null || _cell0ctl_home_paths "$prefix"
         return
         ;;
     --color)
@@ -155,6 +256,24 @@ _cell0ctl() {
             COMPREPLY=($(compgen -W "$doctor_flags $global_flags" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "$(_cell0ctl_checks "$bin")" -- "$cur"))
+        fi
+        ;;
+    backup)
+        if [[ $cur == -* && -z $subcommand ]]; then
+            COMPREPLY=($(compgen -W "$backup_flags $global_flags" -- "$cur"))
+        elif [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$backup_subcommand_flags $global_flags" -- "$cur"))
+        elif [[ -z $subcommand ]]; then
+            COMPREPLY=($(compgen -W 'list verify' -- "$cur"))
+        elif [[ $subcommand == verify ]]; then
+            COMPREPLY=($(compgen -W "$(_cell0ctl_snapshots "$bin")" -- "$cur"))
+        fi
+        ;;
+    restore)
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$restore_flags $global_flags" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$(_cell0ctl_snapshots "$bin")" -- "$cur"))
         fi
         ;;
     esac

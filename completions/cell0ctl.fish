@@ -3,7 +3,8 @@
 #
 # Installed as <datadir>/fish/vendor_completions.d/cell0ctl.fish. Check ids and groups come
 # from `cell0ctl doctor --list --format json`, run at completion time with the binary being
-# completed; the list below is used when that fails.
+# completed; the list below is used when that fails. Snapshot ids come from
+# `cell0ctl --format json backup list`, with the --repo and --config of the line.
 
 set -g __cell0ctl_static_checks home.exists install.stack install.node install.python \
     install.python-env install.cell0d-imports config.parse config.auth config.bind config.model \
@@ -16,21 +17,126 @@ set -g __cell0ctl_static_checks home.exists install.stack install.node install.p
 
 # Options that take a value in the next word.
 set -g __cell0ctl_value_options --config --cell0-home --format --color --log-format \
-    --endpoint --skip --fail-on --timeout
+    --endpoint --skip --fail-on --timeout --repo --lock-wait --include --exclude --compression \
+    --to --only
 
-# The command given on the line so far (doctor), or nothing.
+# The command given on the line so far (doctor, backup, restore), or nothing.
 function __cell0ctl_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l previous ''
     for token in $tokens
-        if test "$token" = doctor; and not contains -- "$previous" $__cell0ctl_value_options
+        if contains -- $token doctor backup restore
+            and not contains -- "$previous" $__cell0ctl_value_options
             echo $token
             return 0
         end
         set previous $token
     end
     return 1
+end
+
+# Whether the command is $argv[1].
+function __cell0ctl_in
+    set -l command (__cell0ctl_command)
+    test "$command" = "$argv[1]"
+end
+
+# backup's subcommand given on the line so far (list, verify), or nothing.
+function __cell0ctl_backup_subcommand
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l previous ''
+    set -l in_backup 0
+    for token in $tokens
+        if not contains -- "$previous" $__cell0ctl_value_options
+            if test $in_backup = 1; and contains -- $token list verify
+                echo $token
+                return 0
+            end
+            test "$token" = backup; and set in_backup 1
+        end
+        set previous $token
+    end
+    return 1
+end
+
+# Whether the line is in backup, without a subcommand yet.
+function __cell0ctl_in_backup_only
+    __cell0ctl_in backup; and not __cell0ctl_backup_subcommand >/dev/null
+end
+
+# Whether the line is in `backup verify` ($argv[1] = verify) or `backup list`.
+function __cell0ctl_in_backup
+    set -l subcommand (__cell0ctl_backup_subcommand)
+    test "$subcommand" = "$argv[1]"
+end
+
+# The value of the last option $argv[1] on the line (`--opt value` or `--opt=value`), ~ expanded.
+function __cell0ctl_option_value
+    set -l tokens (commandline -opc)
+    set -l value
+    for i in (seq 2 (count $tokens))
+        if test "$tokens[$i]" = $argv[1]; and test $i -lt (count $tokens)
+            set value $tokens[(math $i + 1)]
+        else if string match -q -- "$argv[1]=*" $tokens[$i]
+            set value (string replace -- "$argv[1]=" '' $tokens[$i])
+        end
+    end
+    set -q value[1]; or return 1
+    set value (string replace -r -- '^~/' "$HOME/" $value)
+    printf '%s\n' $value
+end
+
+# Whether restore --only is taking words: the last option on the line is --only.
+function __cell0ctl_after_only
+    set -l tokens (commandline -opc)
+    for token in $tokens[-1..2]
+        if string match -q -- '-*' $token
+            test "$token" = --only
+            return
+        end
+    end
+    return 1
+end
+
+# `latest`, then the snapshot ids of the repository, newest first.
+function __cell0ctl_snapshots
+    set -l bin (commandline -opc)[1]
+    command -q -- $bin; or set bin cell0ctl
+    set -l args
+    set -l value (__cell0ctl_option_value --repo); and set -a args --repo $value
+    set value (__cell0ctl_option_value --config); and set -a args --config $value
+    printf 'latest\tthe newest snapshot\n'
+    set -l json (command $bin --format json backup list $args 2>/dev/null); or return 0
+    # No jq: cut the JSON at commas, match each "id" and "time" member.
+    set -l items (string split , -- $json)
+    set -l ids (string replace -rf -- '.*"id": *"([^"]+)".*' '$1' $items)
+    set -l times (string replace -rf -- '.*"time": *"([^"]+)".*' '$1' $items)
+    for i in (seq (count $ids) -1 1)
+        printf '%s\t%s\n' $ids[$i] $times[$i]
+    end
+end
+
+# Paths of the Cell 0 home, for restore --only: relative to the home (--cell0-home of the
+# line, $CELL0_STATE_DIR or ~/.cell0), not to the working directory. With --to they are paths
+# of the snapshot, which only the archive knows: nothing is offered.
+function __cell0ctl_home_paths
+    __cell0ctl_option_value --to >/dev/null; and return 0
+    set -l home (__cell0ctl_option_value --cell0-home)
+    or set home $CELL0_STATE_DIR
+    test -n "$home"; or set home $HOME/.cell0
+    test -d "$home"; or return 0
+    set -l token (commandline -ct | string replace -r -- '^--only=' '')
+    set -l folder (string replace -r -- '[^/]*$' '' $token)
+    for path in $home/$folder*
+        set -l relative (string replace -- "$home/" '' $path)
+        if test -d $path
+            echo $relative/
+        else
+            echo $relative
+        end
+    end
 end
 
 function __cell0ctl_needs_command
@@ -102,6 +208,10 @@ complete -c cell0ctl -f
 # Commands.
 complete -c cell0ctl -n __cell0ctl_needs_command -a doctor \
     -d 'Find every problem of this Cell 0 installation'
+complete -c cell0ctl -n __cell0ctl_needs_command -a backup \
+    -d "Back up Cell 0's state into a repository"
+complete -c cell0ctl -n __cell0ctl_needs_command -a restore \
+    -d "Restore Cell 0's state from a snapshot"
 
 # Global options, before or after the command.
 complete -c cell0ctl -s h -l help -d 'Print help and exit'
@@ -109,7 +219,10 @@ complete -c cell0ctl -s V -l version -d 'Print the version and exit'
 complete -c cell0ctl -l config -r -F -d 'cell0ctl configuration file (YAML)'
 complete -c cell0ctl -l cell0-home -x -a '(__fish_complete_directories)' \
     -d 'Cell 0 home (default: $CELL0_STATE_DIR, ~/.cell0)'
-complete -c cell0ctl -l format -x -a 'text json junit' -d 'Output format'
+complete -c cell0ctl -n 'not __cell0ctl_in backup; and not __cell0ctl_in restore' \
+    -l format -x -a 'text json junit' -d 'Output format'
+complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' \
+    -l format -x -a 'text json' -d 'Output format'
 complete -c cell0ctl -l color -x -a 'auto always never' -d 'Colour the output'
 complete -c cell0ctl -s q -l quiet -d 'Print only problems and errors'
 complete -c cell0ctl -s v -l verbose -d 'Say where every value came from (-vv: more)'
@@ -127,3 +240,32 @@ complete -c cell0ctl -n __cell0ctl_in_doctor -l fail-on -x -a 'warn fail' \
 complete -c cell0ctl -n __cell0ctl_in_doctor -l timeout -x -a '500ms 1s 2s 5s 10s 30s' \
     -d 'Deadline of every check and of the whole run'
 complete -c cell0ctl -n __cell0ctl_in_doctor -a '(__cell0ctl_checks)'
+
+# backup, backup list, backup verify
+complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' -l repo -x \
+    -a '(__fish_complete_directories)' -d 'Backup repository (a folder)'
+complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' -l lock-wait -x \
+    -a '0 5s 30s 1m 5m 15m' -d "How long to wait for another run's lock (then exit 75)"
+complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'list' \
+    -d 'List the snapshots of the repository'
+complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'verify' \
+    -d "Check a snapshot's archive and every file's hash"
+complete -c cell0ctl -n __cell0ctl_in_backup_only -l dry-run -d 'Show what would be stored, store nothing'
+complete -c cell0ctl -n __cell0ctl_in_backup_only -l include -x \
+    -d 'Store only paths matching this glob (cell0/runtime/*.json)'
+complete -c cell0ctl -n __cell0ctl_in_backup_only -l exclude -x \
+    -d 'Leave out paths matching this glob (cell0/runtime/sessions)'
+complete -c cell0ctl -n __cell0ctl_in_backup_only -l compression -x \
+    -a '1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19' -d 'zstd level (1-19)'
+complete -c cell0ctl -n '__cell0ctl_in_backup verify' -a '(__cell0ctl_snapshots)'
+
+# restore
+complete -c cell0ctl -n '__cell0ctl_in restore' -l to -x -a '(__fish_complete_directories)' \
+    -d 'Restore the whole snapshot into this new folder instead'
+complete -c cell0ctl -n '__cell0ctl_in restore' -l only -x -a '(__cell0ctl_home_paths)' \
+    -d 'Restore only this path of the home'
+complete -c cell0ctl -n '__cell0ctl_in restore' -l dry-run -d 'Show what would be restored, change nothing'
+complete -c cell0ctl -n '__cell0ctl_in restore' -l force -d 'Restore even while Cell 0 runs'
+complete -c cell0ctl -n '__cell0ctl_in restore; and __cell0ctl_after_only' -a '(__cell0ctl_home_paths)'
+complete -c cell0ctl -n '__cell0ctl_in restore; and not __cell0ctl_after_only' \
+    -a '(__cell0ctl_snapshots)'

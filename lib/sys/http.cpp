@@ -3,20 +3,14 @@
 #include "lib/sys/http.hpp"
 
 #include "lib/core/error.hpp"
+#include "lib/sys/module.hpp"
 #include "lib/util/strings.hpp"
 
 #include "cell0ctl_version.hpp"
 
 #include <fmt/format.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <mutex>
-#include <vector>
-
-#include <dlfcn.h>
-
-namespace fs = std::filesystem;
 
 namespace cell0ctl {
 
@@ -32,40 +26,20 @@ struct Module
 
 Module load_module()
 {
-  std::vector<fs::path> folders;
-  if (const char* dir = std::getenv("CELL0CTL_MODULE_DIR"); dir != nullptr && *dir != '\0') {
-    folders.emplace_back(dir);
-  }
-  std::error_code ec;
-  if (const fs::path self = fs::read_symlink("/proc/self/exe", ec); !ec) {
-    folders.push_back(self.parent_path());
-    // A relocated installation: <prefix>/bin/cell0ctl and <prefix>/<libdir>/cell0ctl/.
-    folders.push_back((self.parent_path().parent_path() / CELL0CTL_MODULE_RELDIR).lexically_normal());
-  }
-  folders.emplace_back(CELL0CTL_MODULE_DIR);
-  std::vector<std::string> tried;
-  for (const fs::path& folder : folders) {
-    const fs::path path = folder / k_module;
-    if (!fs::exists(path, ec)) {
-      tried.push_back(path.string());
-      continue;
-    }
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      return {nullptr, fmt::format("cannot load {}: {}", path.string(), ::dlerror())};
-    }
-    auto abi = reinterpret_cast<int (*)()>(::dlsym(handle, "cell0ctl_http_abi"));
-    auto init = reinterpret_cast<void (*)()>(::dlsym(handle, "cell0ctl_http_init"));
+  try {
+    auto abi = reinterpret_cast<int (*)()>(load_module_symbol(k_module, "cell0ctl_http_abi"));
+    auto init = reinterpret_cast<void (*)()>(load_module_symbol(k_module, "cell0ctl_http_init"));
     auto perform = reinterpret_cast<void (*)(const HttpRequest*, HttpResponse*)>(
-        ::dlsym(handle, "cell0ctl_http_perform"));
-    if (abi == nullptr || init == nullptr || perform == nullptr || abi() != k_http_abi) {
-      return {nullptr, fmt::format("{} is not the HTTP module of cell0ctl {}", path.string(),
+        load_module_symbol(k_module, "cell0ctl_http_perform"));
+    if (abi() != k_http_abi) {
+      return {nullptr, fmt::format("{} is not the HTTP module of cell0ctl {}", k_module,
                                    CELL0CTL_VERSION)};
     }
     init();
     return {perform, {}};
+  } catch (const Error& e) {
+    return {nullptr, e.what()};
   }
-  return {nullptr, fmt::format("{} not found (looked in {})", k_module, util::join(tried, ", "))};
 }
 
 const Module& module()

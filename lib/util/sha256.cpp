@@ -29,3 +29,40 @@ std::string sha256_hex(std::string_view data)
 }
 
 } // namespace cell0ctl::util
+
+namespace cell0ctl::util {
+
+struct Sha256::State
+{
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~State() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256::Sha256() : m_state(std::make_unique<State>())
+{
+  EVP_DigestInit_ex(m_state->ctx, EVP_sha256(), nullptr);
+}
+
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::string_view data)
+{
+  EVP_DigestUpdate(m_state->ctx, data.data(), data.size());
+}
+
+std::string Sha256::hex()
+{
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(m_state->ctx, digest.data(), &length);
+  EVP_DigestInit_ex(m_state->ctx, EVP_sha256(), nullptr);
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += k_hex[digest[i] >> 4];
+    out += k_hex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+} // namespace cell0ctl::util

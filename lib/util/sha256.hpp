@@ -10,3 +10,27 @@ namespace cell0ctl::util {
 std::string sha256_hex(std::string_view data);
 
 } // namespace cell0ctl::util
+
+#include <memory>
+
+namespace cell0ctl::util {
+
+// SHA-256 over data given in pieces (OpenSSL EVP, which uses the CPU's SHA extensions).
+class Sha256
+{
+public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void update(std::string_view data);
+  // The digest as 64 hex digits; the object can be used again after it.
+  std::string hex();
+
+private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+} // namespace cell0ctl::util

@@ -11,6 +11,7 @@ installed skips only the tests that need it.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -26,6 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 MAN_MAIN = ROOT / "man" / "cell0ctl.1"
 MAN_DOCTOR = ROOT / "man" / "cell0ctl-doctor.1"
+MAN_BACKUP = ROOT / "man" / "cell0ctl-backup.1"
+MAN_RESTORE = ROOT / "man" / "cell0ctl-restore.1"
+MAN_PAGES = (MAN_MAIN, MAN_DOCTOR, MAN_BACKUP, MAN_RESTORE)
 BASH_FILE = ROOT / "completions" / "cell0ctl.bash"
 ZSH_FILE = ROOT / "completions" / "_cell0ctl"
 FISH_FILE = ROOT / "completions" / "cell0ctl.fish"
@@ -123,6 +127,12 @@ def help_options(help_text: str) -> tuple[list[str], dict[str, list[str]]]:
     return flags, values
 
 
+def help_exit_statuses(help_text: str) -> list[int]:
+    """The exit statuses of the `Exit: 0 saved, 2 failed, ...` footer of a command's help."""
+    footer = re.search(r"(?ms)^Exit:(.*?)(?:See |\Z)", help_text)
+    return [int(status) for status in re.findall(r"(?<![\w-])(\d+) ", footer.group(1))] if footer else []
+
+
 def help_subcommands(help_text: str) -> list[str]:
     commands = []
     in_section = False
@@ -149,6 +159,8 @@ class DocsCase(unittest.TestCase):
         cls.home = cls._home.name
         cls.man_main = MAN_MAIN.read_text(encoding="utf-8")
         cls.man_doctor = MAN_DOCTOR.read_text(encoding="utf-8")
+        cls.man_backup = MAN_BACKUP.read_text(encoding="utf-8")
+        cls.man_restore = MAN_RESTORE.read_text(encoding="utf-8")
         listed = cls.run_binary("doctor", "--list", "--format", "json")
         if listed.returncode != 0:
             raise AssertionError(f"doctor --list --format json exited {listed.returncode}: {listed.stderr}")
@@ -205,6 +217,44 @@ class FlagsTest(DocsCase):
         for expected in ("--list", "--skip", "--fail-on", "--timeout"):
             self.assertIn(expected, flags)
         self.assertDocumented(flags, MAN_DOCTOR, self.man_doctor, "OPTIONS")
+
+    def test_backup_flags_are_in_cell0ctl_backup_1_and_every_completion(self) -> None:
+        flags: list[str] = []
+        for args in (("backup",), ("backup", "list"), ("backup", "verify")):
+            found, _ = self.flags_and_values(*args)
+            flags += [flag for flag in found if flag not in flags]
+        for expected in ("--repo", "--lock-wait", "--dry-run", "--include", "--exclude", "--compression"):
+            self.assertIn(expected, flags)
+        self.assertDocumented(flags, MAN_BACKUP, self.man_backup, "OPTIONS")
+
+    def test_restore_flags_are_in_cell0ctl_restore_1_and_every_completion(self) -> None:
+        flags, _ = self.flags_and_values("restore")
+        for expected in ("--repo", "--lock-wait", "--to", "--only", "--dry-run", "--force"):
+            self.assertIn(expected, flags)
+        self.assertDocumented(flags, MAN_RESTORE, self.man_restore, "OPTIONS")
+
+    def test_backup_subcommands_are_documented_and_completed(self) -> None:
+        result = self.run_binary("backup", "--help")
+        subcommands = help_subcommands(result.stdout)
+        self.assertEqual(["list", "verify"], subcommands, result.stdout)
+        documented = [tag.split()[0] for tag in tags(sections(self.man_backup)["SUBCOMMANDS"])]
+        self.assertEqual(subcommands, documented, "SUBCOMMANDS of cell0ctl-backup(1): one .TP per subcommand")
+        for path in COMPLETION_FILES:
+            for subcommand in subcommands:
+                with self.subTest(file=path.name, subcommand=subcommand):
+                    self.assertTrue(mentions(self.completion_text(path), subcommand))
+
+    def test_backup_and_restore_formats_are_documented_and_completed(self) -> None:
+        for command, page in ((["backup", "list", "--repo", self.home], MAN_BACKUP),
+                              (["restore", "--repo", self.home], MAN_RESTORE)):
+            result = self.run_binary("--format", "no-such-format", *command)
+            self.assertEqual(64, result.returncode, result.stderr)
+            match = re.search(r"use one of: (\S+)", result.stderr)
+            self.assertIsNotNone(match, result.stderr)
+            for value in match.group(1).split(","):
+                for path in (page, *COMPLETION_FILES):
+                    with self.subTest(command=command[0], value=value, file=path.name):
+                        self.assertTrue(mentions(roff_plain(path.read_text(encoding="utf-8")), value))
 
     def test_the_choices_of_options_are_documented_and_completed(self) -> None:
         _, top = self.flags_and_values()
@@ -294,7 +344,7 @@ class RenderTest(unittest.TestCase):
         return results
 
     def test_man_pages_render_without_warnings(self) -> None:
-        for page in (MAN_MAIN, MAN_DOCTOR):
+        for page in MAN_PAGES:
             for command, result in self.render(page):
                 with self.subTest(command=" ".join(command[:-1]), page=page.name):
                     self.assertEqual("", result.stderr)
@@ -307,6 +357,10 @@ class RenderTest(unittest.TestCase):
                        "ENVIRONMENT", "FILES", "SEE ALSO"],
             MAN_DOCTOR: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "CHECKS", "FORMATS", "EXIT STATUS",
                          "EXAMPLES", "SEE ALSO"],
+            MAN_BACKUP: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SUBCOMMANDS", "REPOSITORY LAYOUT",
+                         "EXIT STATUS", "EXAMPLES", "LIMITATIONS", "SEE ALSO"],
+            MAN_RESTORE: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "EXAMPLES",
+                          "LIMITATIONS", "SEE ALSO"],
         }
         for page, names in expected.items():
             source = page.read_text(encoding="utf-8")
@@ -314,8 +368,19 @@ class RenderTest(unittest.TestCase):
                 self.assertRegex(source, r"(?m)^\.TH ")
                 self.assertNotRegex(source, r"(?m)^\.(Dd|Dt|Sh|Nm)\b", "mdoc macros in a man(7) page")
                 self.assertEqual(names, list(sections(source)))
-        self.assertIn(r"cell0ctl\-doctor (1)", MAN_MAIN.read_text(encoding="utf-8"))
-        self.assertIn("cell0ctl (1)", MAN_DOCTOR.read_text(encoding="utf-8"))
+        main = MAN_MAIN.read_text(encoding="utf-8")
+        for page in (MAN_DOCTOR, MAN_BACKUP, MAN_RESTORE):
+            with self.subTest(page=page.name):
+                self.assertIn(r"\-".join(page.stem.split("-")) + " (1)", sections(main)["SEE ALSO"])
+                self.assertIn("cell0ctl (1)", page.read_text(encoding="utf-8"))
+        self.assertIn(r"cell0ctl\-restore (1)", sections(MAN_BACKUP.read_text(encoding="utf-8"))["SEE ALSO"])
+        self.assertIn(r"cell0ctl\-backup (1)", sections(MAN_RESTORE.read_text(encoding="utf-8"))["SEE ALSO"])
+
+    def test_every_man_page_is_installed(self) -> None:
+        installed = re.findall(r"'([^']+\.1)'", (ROOT / "man" / "meson.build").read_text(encoding="utf-8"))
+        pages = sorted(page.name for page in MAN_PAGES)
+        self.assertEqual(pages, sorted(installed), "man/meson.build must install every page")
+        self.assertEqual(pages, sorted(path.name for path in (ROOT / "man").glob("*.1")))
 
 
 # --- (d) completion syntax -----------------------------------------------------------------------
@@ -407,8 +472,9 @@ class BashCompletionTest(DocsCase):
         self.assertIn("perms.home,data.logs", replies)
         self.assertTrue(all(reply.startswith("perms.home,data") for reply in replies), replies)
 
-    def test_the_only_command_and_the_global_flags(self) -> None:
-        self.assertEqual(["doctor"], self.complete("cell0ctl", ""))
+    def test_the_commands_and_the_global_flags(self) -> None:
+        commands = help_subcommands(self.run_binary("--help").stdout)
+        self.assertEqual(sorted(commands), sorted(self.complete("cell0ctl", "")))
         flags, _ = help_options(self.run_binary("--help").stdout)
         self.assertEqual(sorted(flags), sorted(self.complete("cell0ctl", "-")))
         doctor_flags, _ = help_options(self.run_binary("doctor", "--help").stdout)
@@ -423,6 +489,63 @@ class BashCompletionTest(DocsCase):
         Path(self.home, "cell0ctl-folder").mkdir(exist_ok=True)
         self.assertIn("cell0ctl-config.yaml", self.complete("cell0ctl", "--config", "cell0ctl-c"))
         self.assertEqual(["cell0ctl-folder"], self.complete("cell0ctl", "--cell0-home", "cell0ctl-"))
+
+    def test_backup_offers_its_subcommands(self) -> None:
+        self.assertEqual(["list", "verify"], self.complete("cell0ctl", "backup", ""))
+        self.assertEqual(["list", "verify"], self.complete("cell0ctl", "-q", "backup", "--repo", "/tmp", ""))
+        self.assertEqual(["verify"], self.complete("cell0ctl", "backup", "v"))
+
+    def test_backup_and_restore_offer_exactly_their_flags(self) -> None:
+        flags, _ = help_options(self.run_binary("--help").stdout)
+        for command in (["backup"], ["backup", "list"], ["backup", "verify"], ["restore"]):
+            own, _ = help_options(self.run_binary(*command, "--help").stdout)
+            with self.subTest(command=" ".join(command)):
+                self.assertEqual(sorted(set(own) | set(flags)),
+                                 sorted(self.complete("cell0ctl", *command, "-")))
+
+    def test_repo_and_to_complete_directories(self) -> None:
+        Path(self.home, "cell0ctl-config.yaml").write_text("{}\n", encoding="utf-8")
+        Path(self.home, "cell0ctl-folder").mkdir(exist_ok=True)
+        for words in (["backup", "--repo"], ["backup", "list", "--repo"], ["backup", "verify", "--repo"],
+                      ["restore", "--repo"], ["restore", "--to"]):
+            with self.subTest(words=" ".join(words)):
+                self.assertEqual(["cell0ctl-folder"], self.complete("cell0ctl", *words, "cell0ctl-"))
+        self.assertEqual(["cell0ctl-folder"], self.complete("cell0ctl", "backup", "--repo", "=", "cell0ctl-"))
+
+    def test_backup_and_restore_option_values(self) -> None:
+        self.assertEqual(["text", "json"], self.complete("cell0ctl", "backup", "--format", ""))
+        self.assertEqual(["text", "json"], self.complete("cell0ctl", "restore", "--format", ""))
+        self.assertEqual([str(level) for level in range(1, 20)],
+                         self.complete("cell0ctl", "backup", "--compression", ""))
+        self.assertIn("30s", self.complete("cell0ctl", "restore", "--lock-wait", ""))
+        self.assertEqual([], self.complete("cell0ctl", "backup", "--exclude", ""))
+
+    def test_snapshots_come_from_the_repository_on_the_line(self) -> None:
+        work = Path(tempfile.mkdtemp(prefix="work-snapshots-", dir=self.home))
+        (work / "home").mkdir()
+        repo = work / "repo"
+        created = self.run_binary("--format", "json", "--cell0-home", str(work / "home"),
+                                  "backup", "--repo", str(repo))
+        self.assertEqual(0, created.returncode, created.stderr)
+        snapshot = json.loads(created.stdout)["snapshot"]["id"]
+        for words in (["restore", "--repo", str(repo)], ["backup", "verify", "--repo", str(repo)],
+                      ["backup", "--repo", str(repo), "verify"]):
+            with self.subTest(words=" ".join(words)):
+                self.assertEqual(["latest", snapshot], self.complete("cell0ctl", *words, ""))
+        self.assertEqual([snapshot], self.complete("cell0ctl", "restore", "--repo", str(repo), snapshot[:4]))
+        # Without a repository, `latest` still.
+        self.assertEqual(["latest"], self.complete("cell0ctl", "restore", ""))
+
+    def test_only_completes_paths_of_the_home(self) -> None:
+        home = Path(tempfile.mkdtemp(prefix="work-only-", dir=self.home))
+        (home / "runtime" / "memory").mkdir(parents=True)
+        (home / "runtime" / "goals.json").write_text("{}\n", encoding="utf-8")
+        line = ["cell0ctl", "--cell0-home", str(home), "restore"]
+        self.assertEqual(["runtime/"], self.complete(*line, "--only", "run"))
+        self.assertEqual(["runtime/goals.json", "runtime/memory/"],
+                         sorted(self.complete(*line, "--only", "runtime/")))
+        # --only takes every word after it.
+        self.assertEqual(["runtime/"], self.complete(*line, "--only", "runtime/goals.json", "ru"))
 
     def test_checks_come_from_the_binary_at_completion_time(self) -> None:
         folder = self.fake_binary("cat <<'EOF'\n"
@@ -466,8 +589,24 @@ class FishCompletionTest(DocsCase):
         self.assertLessEqual(set(flags), set(self.complete("cell0ctl -")))
         self.assertLessEqual(set(flags) | set(doctor_flags), set(self.complete("cell0ctl doctor -")))
 
+    def test_backup_and_restore(self) -> None:
+        self.assertEqual(["list", "verify"], sorted(self.complete("cell0ctl backup ")))
+        flags, _ = help_options(self.run_binary("--help").stdout)
+        for command in ("backup", "backup list", "backup verify", "restore"):
+            own, _ = help_options(self.run_binary(*command.split(), "--help").stdout)
+            with self.subTest(command=command):
+                self.assertEqual(sorted(set(own) | set(flags)),
+                                 sorted(self.complete(f"cell0ctl {command} -")))
+        Path(self.home, "cell0ctl-folder").mkdir(exist_ok=True)
+        Path(self.home, "cell0ctl-file").write_text("", encoding="utf-8")
+        self.assertEqual(["cell0ctl-folder/"], self.complete("cell0ctl backup --repo cell0ctl-"))
+        self.assertEqual(["cell0ctl-folder/"], self.complete("cell0ctl restore --to cell0ctl-"))
+        self.assertEqual(["json", "text"], sorted(self.complete("cell0ctl restore --format ")))
+        self.assertIn("latest", self.complete("cell0ctl restore "))
+
     def test_commands_endpoints_and_skip_lists(self) -> None:
-        self.assertEqual(["doctor"], self.complete("cell0ctl "))
+        commands = help_subcommands(self.run_binary("--help").stdout)
+        self.assertEqual(sorted(commands), sorted(self.complete("cell0ctl ")))
         self.assertIn("ollama=", self.complete("cell0ctl --endpoint "))
         self.assertIn("perms.home,data.logs", self.complete("cell0ctl doctor --skip perms.home,da"))
 
@@ -490,7 +629,7 @@ class VersionTest(DocsCase):
                 self.assertEqual(f"cell0ctl {self.meson_version()}\n", result.stdout)
 
     def test_man_pages_name_the_version(self) -> None:
-        for page in (MAN_MAIN, MAN_DOCTOR):
+        for page in MAN_PAGES:
             th = re.search(r'(?m)^\.TH\s+\S+\s+1\s+\S+\s+"([^"]*)"', page.read_text(encoding="utf-8"))
             with self.subTest(page=page.name):
                 self.assertIsNotNone(th, "no .TH NAME 1 DATE \"SOURCE\"")
@@ -540,6 +679,65 @@ class ContractTest(DocsCase):
                                      "--timeout", "300ms", "ollama.reachable")
         self.assertEqual(3, result.returncode, result.stderr)
         self.assertEqual("unknown", json.loads(result.stdout)["checks"][0]["status"])
+
+    def test_backup_and_restore_document_the_statuses_of_their_help(self) -> None:
+        for command, page, expected in ((["backup"], self.man_backup, [0, 2, 3, 64, 75, 78]),
+                                        (["backup", "list"], self.man_backup, None),
+                                        (["backup", "verify"], self.man_backup, None),
+                                        (["restore"], self.man_restore, [0, 2, 3, 64, 75, 78])):
+            result = self.run_binary(*command, "--help")
+            statuses = help_exit_statuses(result.stdout)
+            documented = self.documented_statuses(page)
+            with self.subTest(command=" ".join(command)):
+                self.assertIn(0, statuses, f"no `Exit:` footer in {' '.join(command)} --help")
+                self.assertLessEqual(set(statuses), set(documented))
+                self.assertLessEqual(set(documented), set(self.documented_statuses(self.man_main)),
+                                     "a status outside cell0ctl(1)'s contract")
+                if expected:
+                    self.assertEqual(expected, documented)
+
+    def test_backup_and_restore_exit_as_documented(self) -> None:
+        work = Path(tempfile.mkdtemp(prefix="work-backup-", dir=self.home))
+        home = work / "cell0-home"
+        (home / "runtime").mkdir(parents=True)
+        (home / "runtime" / "goals.json").write_text("{}\n", encoding="utf-8")
+        repo, empty_repo, plain = work / "repo", work / "empty-repo", work / "plain"
+        (empty_repo / "snapshots").mkdir(parents=True)
+        marker = '{"format": "cell0ctl-repository", "version": 1}\n'
+        (empty_repo / "cell0ctl-repository.json").write_text(marker, encoding="utf-8")
+        plain.mkdir()
+        (plain / "something").write_text("x", encoding="utf-8")
+        common = ["--cell0-home", str(home)]
+        cases = [
+            ("no repository", ["backup"], 64),
+            ("compression out of range", ["backup", "--repo", str(repo), "--compression", "20"], 64),
+            ("bad --lock-wait", ["backup", "--repo", str(repo), "--lock-wait", "soon"], 64),
+            ("dry run", ["backup", "--repo", str(repo), "--dry-run"], 0),
+            ("saved", ["backup", "--repo", str(repo)], 0),
+            ("listed", ["backup", "list", "--repo", str(repo)], 0),
+            ("sound", ["backup", "verify", "--repo", str(repo)], 0),
+            ("not a repository", ["backup", "list", "--repo", str(plain)], 2),
+            ("neither empty nor a repository", ["backup", "--repo", str(plain)], 2),
+            ("no snapshot", ["backup", "verify", "--repo", str(empty_repo)], 64),
+            ("unknown snapshot", ["restore", "--repo", str(repo), "no-such-snapshot", "--dry-run"], 64),
+            ("restored elsewhere", ["restore", "--repo", str(repo), "--to", str(work / "restored")], 0),
+            ("--to not empty", ["restore", "--repo", str(repo), "--to", str(plain)], 64),
+        ]
+        for name, args, status in cases:
+            result = self.run_binary(*common, *args)
+            with self.subTest(case=name):
+                self.assertEqual(status, result.returncode, result.stdout + result.stderr)
+        with open(repo / "lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for args in (["backup", "--repo", str(repo)], ["restore", "--repo", str(repo), "--dry-run"]):
+                result = self.run_binary(*common, *args, "--lock-wait", "0")
+                with self.subTest(case=f"locked: {args[0]}"):
+                    self.assertEqual(75, result.returncode, result.stdout + result.stderr)
+        archive = next((repo / "snapshots").glob("*.tar.zst"))
+        archive.write_bytes(archive.read_bytes()[:-40])
+        result = self.run_binary(*common, "backup", "verify", "--repo", str(repo))
+        with self.subTest(case="damaged"):
+            self.assertEqual(2, result.returncode, result.stdout + result.stderr)
 
     def test_commands_documented_as_available_are_the_binarys(self) -> None:
         commands = tagged_paragraphs(sections(self.man_main)["COMMANDS"])

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "lib/backup/repository.hpp"
+
+#include "lib/core/error.hpp"
+#include "lib/util/strings.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace cell0ctl::backup {
+
+namespace {
+
+constexpr std::string_view k_marker = "cell0ctl-repository.json";
+
+std::string read_text(const fs::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+} // namespace
+
+Lock::~Lock()
+{
+  if (m_fd >= 0) {
+    ::close(m_fd); // closing the descriptor releases the flock
+  }
+}
+
+Lock& Lock::operator=(Lock&& other) noexcept
+{
+  if (this != &other) {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+    m_fd = other.m_fd;
+    other.m_fd = -1;
+  }
+  return *this;
+}
+
+void sync_path(const fs::path& path)
+{
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int error = errno;
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    throw Error(Errc::failed, fmt::format("cannot sync {}: {}", path.string(), std::strerror(error)));
+  }
+  ::close(fd);
+}
+
+void write_file_atomically(const fs::path& path, std::string_view data)
+{
+  const fs::path partial = path.string() + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(partial, ec);
+      throw Error(Errc::failed, fmt::format("cannot write {}: {}", partial.string(),
+                                            std::strerror(errno)),
+                  "check free space and permissions of the repository");
+    }
+  }
+  sync_path(partial);
+  fs::rename(partial, path);
+  sync_path(path.parent_path());
+}
+
+Repository Repository::open(const fs::path& root)
+{
+  std::error_code ec;
+  if (!fs::is_regular_file(root / k_marker, ec)) {
+    throw Error(Errc::failed,
+                fmt::format("{} is not a cell0ctl backup repository (no {})", root.string(),
+                            k_marker),
+                "check --repo, or create one with a first `cell0ctl backup --repo DIR`");
+  }
+  return Repository(root);
+}
+
+Repository Repository::open_or_create(const fs::path& root)
+{
+  std::error_code ec;
+  if (fs::is_regular_file(root / k_marker, ec)) {
+    return Repository(root);
+  }
+  if (fs::exists(root, ec) && !fs::is_empty(root, ec)) {
+    throw Error(Errc::failed,
+                fmt::format("{} is neither empty nor a cell0ctl backup repository", root.string()),
+                "give --repo an empty or new folder");
+  }
+  fs::create_directories(root / "snapshots", ec);
+  if (ec) {
+    throw Error(Errc::failed, fmt::format("cannot create repository {}: {}", root.string(),
+                                          ec.message()));
+  }
+  fs::permissions(root, fs::perms::owner_all, ec);
+  fs::permissions(root / "snapshots", fs::perms::owner_all, ec);
+  write_file_atomically(root / k_marker,
+                        nlohmann::json{{"format", "cell0ctl-repository"}, {"version", 1}}.dump(2)
+                            + "\n");
+  return Repository(root);
+}
+
+fs::path Repository::archive_path(const std::string& id) const
+{
+  return m_root / "snapshots" / (id + ".tar.zst");
+}
+
+fs::path Repository::manifest_path(const std::string& id) const
+{
+  return m_root / "snapshots" / (id + ".json");
+}
+
+SnapshotInfo snapshot_info(const nlohmann::json& manifest, std::uint64_t stored_bytes)
+{
+  SnapshotInfo info;
+  info.id = manifest.value("id", "");
+  info.time = manifest.value("time", "");
+  info.time_ns = manifest.value("time_ns", std::int64_t{0});
+  info.kind = manifest.value("kind", "full");
+  info.parent = manifest.value("parent", "");
+  info.host = manifest.value("host", "");
+  if (const auto it = manifest.find("totals"); it != manifest.end()) {
+    info.files = it->value("files", std::uint64_t{0});
+    info.data_bytes = it->value("bytes", std::uint64_t{0});
+  }
+  info.stored_bytes = stored_bytes;
+  return info;
+}
+
+std::vector<SnapshotInfo> Repository::list() const
+{
+  std::vector<SnapshotInfo> snapshots;
+  std::error_code ec;
+  for (fs::directory_iterator it(m_root / "snapshots", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (path.extension() != ".json") {
+      continue;
+    }
+    try {
+      const auto manifest = nlohmann::json::parse(read_text(path));
+      const std::string id = manifest.value("id", "");
+      std::error_code size_ec;
+      const std::uint64_t stored = fs::file_size(path, size_ec) + fs::file_size(archive_path(id), size_ec);
+      snapshots.push_back(snapshot_info(manifest, stored));
+    } catch (const nlohmann::json::exception&) {
+      continue; // not a manifest
+    }
+  }
+  std::sort(snapshots.begin(), snapshots.end(), [](const SnapshotInfo& a, const SnapshotInfo& b) {
+    return a.time_ns < b.time_ns;
+  });
+  return snapshots;
+}
+
+std::string Repository::resolve(const std::string& reference) const
+{
+  const auto snapshots = list();
+  if (snapshots.empty()) {
+    throw Error(Errc::usage, fmt::format("the repository {} has no snapshot", m_root.string()),
+                "create one with `cell0ctl backup`");
+  }
+  if (reference.empty() || reference == "latest") {
+    return snapshots.back().id;
+  }
+  std::vector<std::string> found;
+  for (const SnapshotInfo& snapshot : snapshots) {
+    if (snapshot.id.rfind(reference, 0) == 0) {
+      found.push_back(snapshot.id);
+    }
+  }
+  if (found.size() != 1) {
+    throw Error(Errc::usage,
+                fmt::format("snapshot '{}' {} in {}", reference,
+                            found.empty() ? "does not exist" : "is ambiguous", m_root.string()),
+                "list them with `cell0ctl backup list`");
+  }
+  return found.front();
+}
+
+nlohmann::json Repository::read_manifest(const std::string& id) const
+{
+  const fs::path path = manifest_path(id);
+  try {
+    return nlohmann::json::parse(read_text(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(Errc::failed, fmt::format("manifest {} is damaged: {}", path.string(), e.what()),
+                "the snapshot cannot be trusted; use another one");
+  }
+}
+
+Lock Repository::lock(Deadline until) const
+{
+  const fs::path path = m_root / "lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error(Errc::failed, fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  }
+  Lock lock(fd);
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      throw Error(Errc::failed, fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)));
+    }
+    if (until.passed()) {
+      throw Error(Errc::busy,
+                  fmt::format("the repository {} is locked by another cell0ctl run", m_root.string()),
+                  "wait for it to finish, or give it longer with --lock-wait");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return lock;
+}
+
+std::vector<std::string> Repository::clean_orphans() const
+{
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (fs::directory_iterator it(m_root / "snapshots", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const fs::path& path = it->path();
+    const std::string name = path.filename().string();
+    bool orphan = name.size() > 8 && name.substr(name.size() - 8) == ".partial";
+    if (!orphan && name.size() > 8 && name.substr(name.size() - 8) == ".tar.zst") {
+      const std::string id = name.substr(0, name.size() - 8);
+      orphan = !fs::exists(manifest_path(id));
+    }
+    if (orphan && fs::remove(path, ec)) {
+      removed.push_back(name);
+    }
+  }
+  return removed;
+}
+
+} // namespace cell0ctl::backup

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// A local backup repository: a folder holding, per snapshot, its archive and its manifest.
+//
+//   <repo>/cell0ctl-repository.json      {"format": "cell0ctl-repository", "version": 1}
+//   <repo>/snapshots/<id>.tar.zst        pax tar + zstd: restores with `tar --zstd -xf`
+//   <repo>/snapshots/<id>.json           the manifest, written last: the commit record
+//   <repo>/lock                          flock(2)ed by a run that writes
+//
+// Both files are written as "<name>.partial", fsynced and renamed, and the folder fsynced, so
+// that a crash or SIGKILL at any moment leaves either a committed snapshot or none: a snapshot
+// exists when its manifest does, and an archive without manifest is cleaned by the next run.
+
+#include "lib/sys/deadline.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cell0ctl::backup {
+
+struct SnapshotInfo
+{
+  std::string id;
+  std::string time; // RFC 3339, UTC
+  std::int64_t time_ns = 0;
+  std::string kind = "full";
+  std::string parent;
+  std::string host;
+  std::uint64_t files = 0;
+  std::uint64_t data_bytes = 0;   // of the files stored
+  std::uint64_t stored_bytes = 0; // archive + manifest on disk
+};
+
+// A held flock(2) on the repository; released on destruction (and by the kernel if the
+// process dies, so that a killed run never leaves a stale lock).
+class Lock
+{
+public:
+  Lock() = default;
+  explicit Lock(int fd) : m_fd(fd) {}
+  ~Lock();
+  Lock(Lock&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+  Lock& operator=(Lock&& other) noexcept;
+  Lock(const Lock&) = delete;
+  Lock& operator=(const Lock&) = delete;
+
+private:
+  int m_fd = -1;
+};
+
+class Repository
+{
+public:
+  // Opens the repository at `root`; throws Error(Errc::failed) when it is not one.
+  static Repository open(const std::filesystem::path& root);
+  // Opens it, creating it first when `root` is absent or an empty folder.
+  static Repository open_or_create(const std::filesystem::path& root);
+
+  const std::filesystem::path& root() const { return m_root; }
+  std::filesystem::path archive_path(const std::string& id) const;
+  std::filesystem::path manifest_path(const std::string& id) const;
+
+  // Committed snapshots, oldest first.
+  std::vector<SnapshotInfo> list() const;
+
+  // "latest", a full id or a unique prefix of one; throws Error(Errc::usage) otherwise.
+  std::string resolve(const std::string& reference) const;
+
+  nlohmann::json read_manifest(const std::string& id) const;
+
+  // Takes the repository's lock, waiting until `until`; throws Error(Errc::busy) then.
+  Lock lock(Deadline until) const;
+
+  // Removes archives and partial files no manifest commits (left by a killed run); call with
+  // the lock held.
+  std::vector<std::string> clean_orphans() const;
+
+private:
+  explicit Repository(std::filesystem::path root) : m_root(std::move(root)) {}
+  std::filesystem::path m_root;
+};
+
+// Summary of a manifest.
+SnapshotInfo snapshot_info(const nlohmann::json& manifest, std::uint64_t stored_bytes);
+
+// Writes `data` to `path` durably: "<path>.partial", fsync, rename, fsync of the folder.
+void write_file_atomically(const std::filesystem::path& path, std::string_view data);
+
+// fsyncs the file or folder at `path`; throws Error(Errc::failed).
+void sync_path(const std::filesystem::path& path);
+
+} // namespace cell0ctl::backup

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// Creating, verifying and restoring snapshots of Cell 0's state in a local repository.
+
+#include "lib/backup/plan.hpp"
+#include "lib/backup/repository.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cell0ctl::backup {
+
+struct CreateOptions
+{
+  std::filesystem::path repository;
+  std::vector<SourceRoot> roots;
+  Selection selection;
+  bool dry_run = false;
+  int zstd_level = 3;
+  std::string host;
+  std::chrono::milliseconds lock_wait{30'000};
+  std::vector<std::string> ollama_models; // recorded instead of Ollama's model blobs
+};
+
+struct CreateResult
+{
+  SnapshotInfo snapshot; // empty id for a dry run
+  Plan plan;
+  std::vector<std::string> warnings; // files that changed while read, JSONL cut, vanished
+  std::vector<std::string> cleaned;  // partial files of killed runs removed
+  double seconds = 0;
+};
+
+// Stores a full snapshot: every planned file, SQLite databases through the online backup API,
+// JSONL logs up to their last complete line, other files re-checked after reading; then the
+// manifest (per file SHA-256, mode, owner, mtime, size) as the commit record. Throws Error:
+// busy (lock held past lock_wait), failed (repository, space, I/O), leaving no partial files
+// and older snapshots untouched.
+CreateResult create_snapshot(const CreateOptions& options);
+
+struct VerifyResult
+{
+  std::string id;
+  std::uint64_t files = 0;
+  std::uint64_t bytes = 0;
+  std::vector<std::string> problems; // empty: the snapshot is sound
+  double seconds = 0;
+};
+
+// Re-reads the archive: its own SHA-256, and every file's content against the manifest.
+VerifyResult verify_snapshot(const Repository& repository, const std::string& id);
+
+struct RestoreOptions
+{
+  std::filesystem::path repository;
+  std::string snapshot = "latest";
+  // Where the Cell 0 home (the snapshot's cell0/ part) goes; swapped in atomically.
+  std::filesystem::path target;
+  // Instead of `target`: an empty or new folder receiving the whole snapshot as stored.
+  std::filesystem::path to;
+  std::vector<std::string> only; // paths relative to the home ("runtime/goals.json")
+  bool dry_run = false;
+  std::chrono::milliseconds lock_wait{30'000};
+};
+
+struct RestoreResult
+{
+  std::string id;
+  std::filesystem::path target;   // what now holds the restored files
+  std::filesystem::path previous; // where the replaced home was moved (empty: none)
+  std::uint64_t files = 0;
+  std::uint64_t bytes = 0;
+  std::vector<std::string> refused; // archive entries not written (unsafe)
+  double seconds = 0;
+};
+
+// Restores a snapshot into a new folder next to the target, checks every file against the
+// manifest, then swaps it in with one rename (renameat2 RENAME_EXCHANGE) and keeps what it
+// replaced as <target>.pre-restore-<time>. Never writes outside the target's folder.
+RestoreResult restore_snapshot(const RestoreOptions& options);
+
+} // namespace cell0ctl::backup
