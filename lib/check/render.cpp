@@ -180,22 +180,17 @@ void render_junit(std::ostream& out, const Report& report, const std::string& co
   const Summary s = report.summary();
   const double seconds = static_cast<double>(report.duration.count()) / 1000.0;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << fmt::format("<testsuites name=\"cell0ctl {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
-                     "skipped=\"{}\" time=\"{:.3f}\">\n",
-                     xml_escape(command),
-                     report.results.size(),
-                     s.fail,
-                     s.unknown,
-                     s.skip,
-                     seconds);
-  out << fmt::format("  <testsuite name=\"cell0ctl {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
-                     "skipped=\"{}\" time=\"{:.3f}\">\n",
-                     xml_escape(command),
-                     report.results.size(),
-                     s.fail,
-                     s.unknown,
-                     s.skip,
-                     seconds);
+  // <testsuites> and its one <testsuite> carry the same counts.
+  const std::string counts = fmt::format("name=\"cell0ctl {}\" tests=\"{}\" failures=\"{}\" "
+                                         "errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\"",
+                                         xml_escape(command),
+                                         report.results.size(),
+                                         s.fail,
+                                         s.unknown,
+                                         s.skip,
+                                         seconds);
+  out << "<testsuites " << counts << ">\n";
+  out << "  <testsuite " << counts << ">\n";
   for (const Result& result : report.results) {
     const Finding& f = result.finding;
     const std::string id(result.check->id);
