@@ -92,7 +92,7 @@ class HttpClientTest(unittest.TestCase):
         self.addCleanup(server.stop)
         url = f"https://127.0.0.1:{server.server_address[1]}"
         result = self.deployment.cell0ctl("--endpoint", f"gateway={url}", "doctor", "gateway.health")
-        self.assertEqual(2, result.returncode, result.stdout)
+        self.assertEqual(2, result.returncode, result.stdout + result.stderr)
         self.assertIn("TLS handshake or certificate verification failed", result.stdout)
         self.assertEqual([], server.lines)
 
