@@ -34,8 +34,11 @@ struct BackupOptions
   std::vector<std::string> exclude;
   std::string lock_wait = "30s";
   int compression = 3;
+  std::string kind;       // empty: backup.kind, then "auto"
+  std::string full_every; // empty: backup.full_every, then 7d
   // verify, restore
   std::string snapshot = "latest";
+  std::string at;
   std::string to;
   std::vector<std::string> only;
   bool force = false;
@@ -107,6 +110,17 @@ int run_create(const BackupOptions& options, const GlobalOptions& global, Sessio
   create.zstd_level = options.compression;
   create.host = host_name();
   create.lock_wait = lock_wait(options);
+  create.kind = !options.kind.empty() ? options.kind : inputs->settings.string("backup.kind").value_or("auto");
+  if (!options.full_every.empty()) {
+    const auto every = util::parse_duration(options.full_every);
+    if (!every) {
+      throw Error(Errc::usage, fmt::format("--full-every '{}': expected a duration", options.full_every),
+                  "for example --full-every 7d");
+    }
+    create.full_every = std::chrono::duration_cast<std::chrono::seconds>(*every);
+  } else if (const auto every = inputs->settings.duration("backup.full_every")) {
+    create.full_every = std::chrono::duration_cast<std::chrono::seconds>(*every);
+  }
   const backup::CreateResult result = backup::snapshot_api().create(create);
 
   if (fmt_name == "json") {
@@ -114,6 +128,10 @@ int run_create(const BackupOptions& options, const GlobalOptions& global, Sessio
                                   {"command", "backup"}, {"dry_run", options.dry_run}};
     if (!options.dry_run) {
       out["snapshot"] = info_json(result.snapshot);
+      out["why_kind"] = result.why_kind;
+      out["stored"] = {{"whole", result.stats.whole},       {"unchanged", result.stats.unchanged},
+                       {"tails", result.stats.tails},       {"blocks", result.stats.blocks},
+                       {"bytes", result.stats.bytes_stored}};
     }
     out["files"] = result.plan.files.size();
     out["bytes"] = result.plan.bytes;
@@ -138,10 +156,15 @@ int run_create(const BackupOptions& options, const GlobalOptions& global, Sessio
       session.err << "cell0ctl: warning: " << warning << '\n';
     }
     if (!global.quiet) {
-      session.out << fmt::format("snapshot {} saved: {} files, {} of data, {} stored, in {:.1f}s\n",
-                                 result.snapshot.id, result.snapshot.files,
+      session.out << fmt::format("{} snapshot {} saved: {} files, {} of data, {} stored, in {:.1f}s\n",
+                                 result.snapshot.kind, result.snapshot.id, result.snapshot.files,
                                  util::format_size(result.snapshot.data_bytes),
                                  util::format_size(result.snapshot.stored_bytes), result.seconds);
+      if (global.verbosity > 0 || result.snapshot.kind != "full") {
+        session.out << fmt::format("  {}; {} unchanged, {} whole, {} appended, {} changed in blocks\n",
+                                   result.why_kind, result.stats.unchanged, result.stats.whole,
+                                   result.stats.tails, result.stats.blocks);
+      }
     }
   }
   return 0;
@@ -217,6 +240,19 @@ int run_restore(const BackupOptions& options, const GlobalOptions& global, Sessi
   backup::RestoreOptions restore;
   restore.repository = repository_path(options, *inputs);
   restore.snapshot = options.snapshot;
+  if (!options.at.empty()) {
+    if (options.snapshot != "latest") {
+      throw Error(Errc::usage, "give a SNAPSHOT or --at TIME, not both");
+    }
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    restore.at_ns = util::parse_point_in_time(
+        options.at, std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+    if (!restore.at_ns) {
+      throw Error(Errc::usage, fmt::format("--at '{}': not a point in time", options.at),
+                  "for example --at 2026-11-24T13:00:00Z, --at '2026-11-24 13:00' (local time), "
+                  "--at 2026-11-24 (its end) or --at 36h (that long ago)");
+    }
+  }
   restore.target = inputs->home.value;
   restore.to = options.to;
   restore.only = options.only;
@@ -244,6 +280,7 @@ int run_restore(const BackupOptions& options, const GlobalOptions& global, Sessi
   }
   if (fmt_name == "json") {
     nlohmann::ordered_json out = {{"id", result.id}, {"target", result.target.string()},
+                                  {"chain", result.chain},
                                   {"previous", result.previous.string()}, {"dry_run", options.dry_run},
                                   {"files", result.files}, {"bytes", result.bytes},
                                   {"refused", result.refused},
@@ -297,6 +334,12 @@ void add_backup_command(CLI::App& app, GlobalOptions& global, Session& session)
   sub->add_option("--compression", options->compression, "zstd level (1-19)")
       ->check(CLI::Range(1, 19))
       ->type_name("LEVEL");
+  sub->add_option("--kind", options->kind,
+                  "full, differential, incremental, or auto (default: a differential, a full weekly)")
+      ->check(CLI::IsMember({"auto", "full", "differential", "incremental"}))
+      ->type_name("KIND");
+  sub->add_option("--full-every", options->full_every, "With --kind auto: a new full when the last is older (7d)")
+      ->type_name("DURATION");
   sub->footer("Exit: 0 saved, 2 failed (nothing committed), 64 usage, 75 locked by another run,\n"
               "78 bad configuration. See cell0ctl-backup(1).\n");
 
@@ -325,6 +368,8 @@ void add_restore_command(CLI::App& app, GlobalOptions& global, Session& session)
   add_repository_options(sub, *options);
   sub->add_option("snapshot", options->snapshot, "Snapshot id, prefix or 'latest' (default)")
       ->type_name("SNAPSHOT");
+  sub->add_option("--at", options->at, "Restore the newest snapshot taken at or before TIME")
+      ->type_name("TIME");
   sub->add_option("--to", options->to, "Restore the whole snapshot into this new folder instead")
       ->type_name("DIR");
   sub->add_option("--only", options->only, "Restore only this path of the home (repeatable)")

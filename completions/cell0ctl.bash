@@ -103,11 +103,11 @@ _cell0ctl() {
     local global_flags='-h --help -V --version --config --cell0-home --format --color
         -q --quiet -v --verbose --log-format --endpoint --show-secrets'
     local doctor_flags='--list --skip --fail-on --timeout'
-    local backup_flags='--repo --lock-wait --dry-run --include --exclude --compression'
+    local backup_flags='--repo --lock-wait --dry-run --include --exclude --compression --kind --full-every'
     local backup_subcommand_flags='--repo --lock-wait'
-    local restore_flags='--repo --lock-wait --to --only --dry-run --force'
+    local restore_flags='--repo --lock-wait --at --to --only --dry-run --force'
     local commands='doctor backup restore'
-    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout|--repo|--lock-wait|--include|--exclude|--compression|--to|--only'
+    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout|--repo|--lock-wait|--include|--exclude|--compression|--kind|--full-every|--at|--to|--only'
     local opt="" prefix="" i command="" subcommand="" bin
 
     # `--opt=value`: bash splits at `=` when it is in COMP_WORDBREAKS (the default).
@@ -187,6 +187,19 @@ _cell0ctl() {
         ;;
     --compression)
         COMPREPLY=($(compgen -P "$prefix" -W '1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19' -- "$cur"))
+        return
+        ;;
+    --kind)
+        COMPREPLY=($(compgen -P "$prefix" -W 'auto full differential incremental' -- "$cur"))
+        return
+        ;;
+    --full-every)
+        COMPREPLY=($(compgen -P "$prefix" -W '0s 1d 7d 14d 30d' -- "$cur"))
+        return
+        ;;
+    --at)
+        # A point in time: nothing sensible to offer but the forms.
+        COMPREPLY=($(compgen -P "$prefix" -W '1h 1d 7d' -- "$cur"))
         return
         ;;
     --include | --exclude)

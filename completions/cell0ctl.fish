@@ -18,7 +18,7 @@ set -g __cell0ctl_static_checks home.exists install.stack install.node install.p
 # Options that take a value in the next word.
 set -g __cell0ctl_value_options --config --cell0-home --format --color --log-format \
     --endpoint --skip --fail-on --timeout --repo --lock-wait --include --exclude --compression \
-    --to --only
+    --kind --full-every --at --to --only
 
 # The command given on the line so far (doctor, backup, restore), or nothing.
 function __cell0ctl_command
@@ -257,9 +257,15 @@ complete -c cell0ctl -n __cell0ctl_in_backup_only -l exclude -x \
     -d 'Leave out paths matching this glob (cell0/runtime/sessions)'
 complete -c cell0ctl -n __cell0ctl_in_backup_only -l compression -x \
     -a '1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19' -d 'zstd level (1-19)'
+complete -c cell0ctl -n __cell0ctl_in_backup_only -l kind -x \
+    -a 'auto full differential incremental' -d 'What the snapshot stores'
+complete -c cell0ctl -n __cell0ctl_in_backup_only -l full-every -x -a '0s 1d 7d 14d 30d' \
+    -d 'With --kind auto: a new full when the last is older (7d)'
 complete -c cell0ctl -n '__cell0ctl_in_backup verify' -a '(__cell0ctl_snapshots)'
 
 # restore
+complete -c cell0ctl -n '__cell0ctl_in restore' -l at -x -a '1h 1d 7d' \
+    -d 'Restore the newest snapshot taken at or before TIME'
 complete -c cell0ctl -n '__cell0ctl_in restore' -l to -x -a '(__fish_complete_directories)' \
     -d 'Restore the whole snapshot into this new folder instead'
 complete -c cell0ctl -n '__cell0ctl_in restore' -l only -x -a '(__cell0ctl_home_paths)' \

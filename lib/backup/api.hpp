@@ -17,7 +17,7 @@ struct SnapshotApi
   RestoreResult (*restore)(const RestoreOptions&) = nullptr;
 };
 
-inline constexpr int k_snapshot_abi = 1;
+inline constexpr int k_snapshot_abi = 2;
 
 // Loads the module on first use; throws Error(Errc::unknown) when it cannot.
 const SnapshotApi& snapshot_api();

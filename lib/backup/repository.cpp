@@ -201,6 +201,26 @@ std::string Repository::resolve(const std::string& reference) const
   return found.front();
 }
 
+std::string Repository::resolve_at(std::int64_t time_ns) const
+{
+  const auto snapshots = list();
+  const SnapshotInfo* found = nullptr;
+  for (const SnapshotInfo& snapshot : snapshots) {
+    if (snapshot.time_ns <= time_ns) {
+      found = &snapshot;
+    }
+  }
+  if (found == nullptr) {
+    throw Error(Errc::usage,
+                snapshots.empty()
+                    ? fmt::format("the repository {} has no snapshot", m_root.string())
+                    : fmt::format("no snapshot of {} was taken by then: the oldest is {} of {}",
+                                  m_root.string(), snapshots.front().id, snapshots.front().time),
+                "list them with `cell0ctl backup list`");
+  }
+  return found->id;
+}
+
 nlohmann::json Repository::read_manifest(const std::string& id) const
 {
   const fs::path path = manifest_path(id);

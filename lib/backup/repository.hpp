@@ -72,6 +72,9 @@ public:
   // "latest", a full id or a unique prefix of one; throws Error(Errc::usage) otherwise.
   std::string resolve(const std::string& reference) const;
 
+  // The newest snapshot taken at or before `time_ns`; throws Error(Errc::usage) when none was.
+  std::string resolve_at(std::int64_t time_ns) const;
+
   nlohmann::json read_manifest(const std::string& id) const;
 
   // Takes the repository's lock, waiting until `until`; throws Error(Errc::busy) then.

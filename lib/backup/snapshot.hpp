@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,21 @@ struct CreateOptions
   std::string host;
   std::chrono::milliseconds lock_wait{30'000};
   std::vector<std::string> ollama_models; // recorded instead of Ollama's model blobs
+  // "full"; "differential" (relative to the newest full); "incremental" (relative to the
+  // newest snapshot); "auto": a differential, or a full when there is none of this host or the
+  // newest is older than `full_every`.
+  std::string kind = "auto";
+  std::chrono::seconds full_every{7 * 24 * 3600};
+};
+
+// How the files of a snapshot were stored.
+struct StoreStats
+{
+  std::uint64_t whole = 0;     // files stored whole
+  std::uint64_t unchanged = 0; // files referring to the parent's version
+  std::uint64_t tails = 0;     // appended files: their new tail
+  std::uint64_t blocks = 0;    // files changed in place: their changed 4 KiB blocks
+  std::uint64_t bytes_stored = 0; // content bytes written to the archive (before compression)
 };
 
 struct CreateResult
@@ -32,10 +48,12 @@ struct CreateResult
   Plan plan;
   std::vector<std::string> warnings; // files that changed while read, JSONL cut, vanished
   std::vector<std::string> cleaned;  // partial files of killed runs removed
+  std::string why_kind;              // why this kind ("no full snapshot of this host yet")
+  StoreStats stats;
   double seconds = 0;
 };
 
-// Stores a full snapshot: every planned file, SQLite databases through the online backup API,
+// Stores a snapshot: every planned file, SQLite databases through the online backup API,
 // JSONL logs up to their last complete line, other files re-checked after reading; then the
 // manifest (per file SHA-256, mode, owner, mtime, size) as the commit record. Throws Error:
 // busy (lock held past lock_wait), failed (repository, space, I/O), leaving no partial files
@@ -58,6 +76,8 @@ struct RestoreOptions
 {
   std::filesystem::path repository;
   std::string snapshot = "latest";
+  // Instead of `snapshot`: the newest snapshot taken at or before this time (ns since epoch).
+  std::optional<std::int64_t> at_ns;
   // Where the Cell 0 home (the snapshot's cell0/ part) goes; swapped in atomically.
   std::filesystem::path target;
   // Instead of `target`: an empty or new folder receiving the whole snapshot as stored.
@@ -70,6 +90,7 @@ struct RestoreOptions
 struct RestoreResult
 {
   std::string id;
+  std::vector<std::string> chain; // the snapshots applied, from the full to `id`
   std::filesystem::path target;   // what now holds the restored files
   std::filesystem::path previous; // where the replaced home was moved (empty: none)
   std::uint64_t files = 0;
@@ -78,8 +99,8 @@ struct RestoreResult
   double seconds = 0;
 };
 
-// Restores a snapshot into a new folder next to the target, checks every file against the
-// manifest, then swaps it in with one rename (renameat2 RENAME_EXCHANGE) and keeps what it
+// Restores a snapshot (its full, then each differential or incremental step up to it) into a
+// new folder next to the target, checks every file against the manifest, then swaps it in with one rename (renameat2 RENAME_EXCHANGE) and keeps what it
 // replaced as <target>.pre-restore-<time>. Never writes outside the target's folder.
 RestoreResult restore_snapshot(const RestoreOptions& options);
 

@@ -8,16 +8,10 @@
 
 namespace cell0ctl::util {
 
-std::string sha256_hex(std::string_view data)
+namespace {
+
+std::string to_hex(const unsigned char* digest, unsigned int length)
 {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1
-      || EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1
-      || EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1) {
-    return {};
-  }
   static constexpr char k_hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(length * 2);
@@ -28,9 +22,20 @@ std::string sha256_hex(std::string_view data)
   return out;
 }
 
-} // namespace cell0ctl::util
+} // namespace
 
-namespace cell0ctl::util {
+std::string sha256_hex(std::string_view data)
+{
+  unsigned char digest[32];
+  sha256_digest(data, digest);
+  return to_hex(digest, sizeof digest);
+}
+
+void sha256_digest(std::string_view data, unsigned char (&out)[32])
+{
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), out, &length, EVP_sha256(), nullptr);
+}
 
 struct Sha256::State
 {
@@ -56,13 +61,17 @@ std::string Sha256::hex()
   unsigned int length = 0;
   EVP_DigestFinal_ex(m_state->ctx, digest.data(), &length);
   EVP_DigestInit_ex(m_state->ctx, EVP_sha256(), nullptr);
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += k_hex[digest[i] >> 4];
-    out += k_hex[digest[i] & 0xf];
-  }
-  return out;
+  return to_hex(digest.data(), length);
+}
+
+std::string Sha256::hex_so_far() const
+{
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> copy(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_MD_CTX_copy_ex(copy.get(), m_state->ctx);
+  EVP_DigestFinal_ex(copy.get(), digest.data(), &length);
+  return to_hex(digest.data(), length);
 }
 
 } // namespace cell0ctl::util

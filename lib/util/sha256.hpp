@@ -9,6 +9,9 @@ namespace cell0ctl::util {
 // Returns the SHA-256 digest of `data` as 64 lower-case hex digits (OpenSSL EVP).
 std::string sha256_hex(std::string_view data);
 
+// Writes the 32-byte SHA-256 digest of `data` to `out`.
+void sha256_digest(std::string_view data, unsigned char (&out)[32]);
+
 } // namespace cell0ctl::util
 
 #include <memory>
@@ -27,6 +30,8 @@ public:
   void update(std::string_view data);
   // The digest as 64 hex digits; the object can be used again after it.
   std::string hex();
+  // The digest of what was given so far, leaving the object to go on with more data.
+  std::string hex_so_far() const;
 
 private:
   struct State;

@@ -7,7 +7,9 @@
 
 #include <array>
 #include <charconv>
+#include <cctype>
 #include <cmath>
+#include <ctime>
 #include <utility>
 
 namespace cell0ctl::util {
@@ -126,6 +128,61 @@ std::string format_size(std::uint64_t bytes)
     ++unit;
   }
   return fmt::format("{:.1f} {}", value, k_units[unit]);
+}
+
+std::optional<std::int64_t> parse_point_in_time(std::string_view text, std::int64_t now_ns)
+{
+  const std::string input(trim(text));
+  constexpr std::int64_t k_ns = 1'000'000'000;
+  if (const auto ago = parse_duration(input); ago && !input.empty() && std::isalpha(static_cast<unsigned char>(input.back()))) {
+    return now_ns - static_cast<std::int64_t>(ago->count()) * 1'000'000;
+  }
+  struct tm parts{};
+  const char* end = nullptr;
+  bool date_only = false;
+  for (const char* pattern : {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
+                              "%Y-%m-%d %H:%M"}) {
+    parts = {};
+    end = ::strptime(input.c_str(), pattern, &parts);
+    if (end != nullptr) {
+      break;
+    }
+  }
+  if (end == nullptr) {
+    parts = {};
+    end = ::strptime(input.c_str(), "%Y-%m-%d", &parts);
+    if (end == nullptr || *end != '\0') {
+      return std::nullopt;
+    }
+    date_only = true;
+    parts.tm_hour = 23;
+    parts.tm_min = 59;
+    parts.tm_sec = 59;
+  }
+  const std::string_view zone(end);
+  std::time_t seconds = 0;
+  if (zone.empty()) {
+    parts.tm_isdst = -1; // local time, daylight saving as it was then
+    seconds = std::mktime(&parts);
+  } else if (zone == "Z" || zone == "z") {
+    seconds = ::timegm(&parts);
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    int hours = 0;
+    int minutes = 0;
+    if (std::from_chars(zone.data() + 1, zone.data() + 3, hours).ec != std::errc()
+        || std::from_chars(zone.data() + 4, zone.data() + 6, minutes).ec != std::errc()) {
+      return std::nullopt;
+    }
+    const int offset = (hours * 60 + minutes) * 60;
+    seconds = ::timegm(&parts) - (zone[0] == '+' ? offset : -offset);
+  } else {
+    return std::nullopt;
+  }
+  if (seconds == static_cast<std::time_t>(-1)) {
+    return std::nullopt;
+  }
+  // The end of a day includes its last second.
+  return static_cast<std::int64_t>(seconds) * k_ns + (date_only ? k_ns - 1 : 0);
 }
 
 } // namespace cell0ctl::util

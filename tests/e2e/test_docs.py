@@ -357,7 +357,7 @@ class RenderTest(unittest.TestCase):
                        "ENVIRONMENT", "FILES", "SEE ALSO"],
             MAN_DOCTOR: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "CHECKS", "FORMATS", "EXIT STATUS",
                          "EXAMPLES", "SEE ALSO"],
-            MAN_BACKUP: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SUBCOMMANDS", "REPOSITORY LAYOUT",
+            MAN_BACKUP: ["NAME", "SYNOPSIS", "DESCRIPTION", "SNAPSHOT KINDS", "OPTIONS", "SUBCOMMANDS", "REPOSITORY LAYOUT",
                          "EXIT STATUS", "EXAMPLES", "LIMITATIONS", "SEE ALSO"],
             MAN_RESTORE: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "EXAMPLES",
                           "LIMITATIONS", "SEE ALSO"],

@@ -4,6 +4,10 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <ctime>
+#include <string>
 #include <optional>
 
 using namespace cell0ctl::util;
@@ -139,4 +143,49 @@ TEST_CASE("format_size")
 TEST_CASE("format_size just under 1 MiB")
 {
   CHECK(format_size(1'048'575) == "1.0 MiB");
+}
+
+TEST_CASE("parse_point_in_time")
+{
+  using cell0ctl::util::parse_point_in_time;
+  constexpr std::int64_t s = 1'000'000'000;
+  // 2026-11-24T13:05:00Z
+  constexpr std::int64_t t = 1'795'525'500LL * s;
+  const std::int64_t now = t + 100 * s;
+  CHECK(parse_point_in_time("2026-11-24T13:05:00Z", now) == t);
+  CHECK(parse_point_in_time("2026-11-24T13:05Z", now) == t);
+  CHECK(parse_point_in_time("2026-11-24T14:05:00+01:00", now) == t);
+  CHECK(parse_point_in_time("2026-11-24T08:05:00-05:00", now) == t);
+  CHECK(parse_point_in_time("100s", now) == t);
+  CHECK(parse_point_in_time("2d", now) == now - 2 * 86'400 * s);
+
+  SUBCASE("local time and dates follow TZ")
+  {
+    const char* saved = std::getenv("TZ");
+    const std::string previous = saved ? saved : "";
+    ::setenv("TZ", "UTC", 1);
+    ::tzset();
+    CHECK(parse_point_in_time("2026-11-24 13:05", now) == t);
+    CHECK(parse_point_in_time("2026-11-24 13:05:00", now) == t);
+    // A date alone is the end of that day, its last nanosecond included.
+    CHECK(parse_point_in_time("2026-11-24", now) == (1'795'478'400LL + 86'400) * s - 1);
+    ::setenv("TZ", "Europe/Berlin", 1);
+    ::tzset();
+    CHECK(parse_point_in_time("2026-11-24 14:05", now) == t);
+    if (saved) {
+      ::setenv("TZ", previous.c_str(), 1);
+    } else {
+      ::unsetenv("TZ");
+    }
+    ::tzset();
+  }
+
+  SUBCASE("anything else is nothing")
+  {
+    for (const char* bad : {"", "yesterday", "2026-13-40", "2026-11-24T13:05:00+1",
+                            "2026-11-24 13:05 extra", "12", "-3h"}) {
+      CAPTURE(bad);
+      CHECK_FALSE(parse_point_in_time(bad, now).has_value());
+    }
+  }
 }
