@@ -4,7 +4,11 @@
 // Snapshot archives: pax tar compressed with zstd (libarchive), so that a full snapshot restores
 // with a plain `tar --zstd -xf` when cell0ctl is not at hand. Every function streams: memory
 // stays bounded whatever the size of the files (it grows only with the number of entries that
-// extract() must remember for hard links).
+// extract() must remember for hard links). Archives go to a file or to any Output, and come from
+// a file or from any Input (lib/archive/stream.hpp), such as an age-encrypted file
+// (lib/crypto/age_stream.hpp), without a plaintext copy on disk.
+
+#include "lib/archive/stream.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -36,19 +40,26 @@ struct WriterOptions
   int threads = 0;    // compression threads; 0: as many as CPUs
 };
 
-// Writes a pax archive compressed with zstd to a new file, entry after entry.
+// Writes a pax archive compressed with zstd to a new file or an Output, entry after entry.
 //
-// Any error (thrown as Error(Errc::failed), naming the archive or the source file) leaves the
-// Writer broken: every later call throws, so that an archive missing part of an entry is never
-// finished as if it were complete. Destroying a Writer without a successful finish() closes the
-// file without the end-of-archive marker (never throwing); the caller removes it.
+// Any error (thrown as Error(Errc::failed), naming the archive or the source file, or the
+// output's own Error unchanged) leaves the Writer broken: every later call throws, so that an
+// archive missing part of an entry is never finished as if it were complete. Destroying a
+// Writer without a successful finish() closes the file without the end-of-archive marker
+// (never throwing); the caller removes it. An Output is then neither written to any more nor
+// finished.
 class Writer
 {
 public:
-  // Creates (or truncates) `output` with mode 0600, not following a symlink there.
-  // Throws Error(Errc::failed) with the system's or libarchive's message, e.g. for a level out
-  // of range.
+  // Creates (or truncates) `output` with mode 0600, not following a symlink there (a
+  // FileOutput). Throws Error(Errc::failed) with the system's or libarchive's message, e.g. for
+  // a level out of range.
   Writer(const std::filesystem::path& output, const WriterOptions& options);
+
+  // Writes to `output`, which must outlive the Writer, in blocks of 10 KiB and a shorter last
+  // one (never padded with zeros). Throws like the constructor above.
+  Writer(Output& output, const WriterOptions& options);
+
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -71,9 +82,9 @@ public:
                 const std::filesystem::path& source,
                 const std::function<void(std::string_view)>& observe = {});
 
-  // Writes the end of the archive, flushes the compressor and closes the file: after it every
-  // byte is in the file (not yet synced: the caller fsyncs and renames). Throws Error on failure
-  // (a full disk), or when the Writer is broken or already finished.
+  // Writes the end of the archive, flushes the compressor and closes the file, or finishes the
+  // Output: after it every byte is in the file (not yet synced: the caller fsyncs and renames).
+  // Throws Error on failure (a full disk), or when the Writer is broken or already finished.
   void finish();
 
 private:
@@ -93,6 +104,14 @@ using NextBlock = std::function<bool(std::string_view& block)>;
 // truncated (also from `next_block`), or has an entry that an Entry cannot describe: an
 // absolute path, a ".." element, a device, a fifo, a socket or a sparse file.
 void read(const std::filesystem::path& archive,
+          const std::function<void(const Entry& entry, const NextBlock& next_block)>& visit);
+
+// Reads the archive that `input` holds, like read() above. After the last entry, `input` is read
+// to its end (past the end-of-archive marker), so that damage that an input detects only there
+// (a truncated age file) is thrown before read() returns. An Error of `input` is thrown
+// unchanged, from read() or from `next_block`, as soon as libarchive needs the bytes that
+// failed.
+void read(Input& input,
           const std::function<void(const Entry& entry, const NextBlock& next_block)>& visit);
 
 struct ExtractResult
@@ -123,9 +142,20 @@ struct ExtractResult
 // that uses relative paths.
 //
 // Throws Error(Errc::failed) when `target` is not a folder, or when the archive cannot be
-// opened, is damaged or truncated, or a write fails (a full disk); entries written before then
-// stay in `target`.
+// opened, is damaged or truncated, or a write fails (a full disk). Entries completed before then
+// stay in `target`, and a file whose content could not be read or written in full is removed:
+// after an Error, `target` holds complete files, but maybe not all of them. Only a returned
+// ExtractResult says that the extraction finished.
 ExtractResult extract(const std::filesystem::path& archive,
+                      const std::filesystem::path& target,
+                      const std::vector<std::string>& only = {},
+                      bool keep_owner = false);
+
+// Extracts the archive that `input` holds, like extract() above, reading `input` to its end as
+// read() does: an input that detects damage only at its end (a truncated age file) makes
+// extract() throw after writing every entry it delivered. `input` is read while the working
+// directory is `target`.
+ExtractResult extract(Input& input,
                       const std::filesystem::path& target,
                       const std::vector<std::string>& only = {},
                       bool keep_owner = false);
