@@ -4,7 +4,11 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "lib/backup/api.hpp"
+#include "lib/backup/metrics.hpp"
+#include "lib/backup/retention.hpp"
+#include "lib/backup/status.hpp"
 #include "lib/core/error.hpp"
+#include "lib/sys/http.hpp"
 #include "lib/sys/procfs.hpp"
 #include "lib/util/strings.hpp"
 #include "lib/util/units.hpp"
@@ -42,7 +46,100 @@ struct BackupOptions
   std::string to;
   std::vector<std::string> only;
   bool force = false;
+  // verify --restore
+  bool restore_test = false;
+  std::string scratch;
+  // prune
+  backup::RetentionPolicy keep;
+  bool apply = false;
+  // backup, verify, prune
+  std::string metrics_file;
+  // encryption: recipients (public keys) to write, identities (secret keys, from files) to read
+  std::vector<std::string> age_recipients;
+  std::vector<std::string> age_recipients_files;
+  std::vector<std::string> age_identities;
+  // status
+  std::string max_age = "26h";
+  std::string max_untested = "8d";
 };
+
+std::chrono::milliseconds duration_option(const std::string& name, const std::string& value)
+{
+  const auto parsed = util::parse_duration(value);
+  if (!parsed) {
+    throw Error(Errc::usage, fmt::format("{} '{}': expected a duration", name, value),
+                fmt::format("for example {} 26h", name));
+  }
+  return *parsed;
+}
+
+std::string age_text(std::int64_t then_ns)
+{
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto age = std::chrono::nanoseconds(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() - then_ns);
+  return util::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(age));
+}
+
+double unix_seconds(std::int64_t ns)
+{
+  return static_cast<double>(ns) / 1e9;
+}
+
+double now_seconds()
+{
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Writes --metrics-file for `operation` when asked: what the run did, plus what the repository
+// says (newest snapshot, count, last restore test). Never lets a metrics problem hide the
+// run's own outcome: it is reported as a warning.
+void write_metrics(const BackupOptions& options, const fs::path& repository, backup::BackupMetrics metrics,
+                   Session& session)
+{
+  if (options.metrics_file.empty()) {
+    return;
+  }
+  metrics.repository = repository.string();
+  metrics.duration_seconds = now_seconds() - metrics.started_seconds;
+  try {
+    const auto status = backup::repository_status(backup::Repository::open(repository));
+    metrics.snapshots = status.snapshots;
+    if (status.newest) {
+      metrics.newest_snapshot_seconds = unix_seconds(status.newest->time_ns);
+    }
+    if (status.restore_test && status.restore_test->ok) {
+      metrics.restore_seconds = status.restore_test->seconds;
+      metrics.restore_measured_seconds = unix_seconds(status.restore_test->time_ns);
+    }
+  } catch (const Error&) {
+    // No repository (yet): the run's own figures still go out.
+  }
+  try {
+    backup::write_metrics_file(options.metrics_file, metrics);
+  } catch (const Error& e) {
+    session.err << "cell0ctl: warning: " << e.what() << '\n';
+  }
+}
+
+// Runs `body`, writing the metrics of a failure when it throws.
+template <class F>
+int with_metrics(const BackupOptions& options, const std::string& operation, const fs::path& repository,
+                 Session& session, F&& body)
+{
+  backup::BackupMetrics metrics;
+  metrics.operation = operation;
+  metrics.started_seconds = now_seconds();
+  try {
+    const int status = body(metrics);
+    metrics.success = status == 0;
+    write_metrics(options, repository, metrics, session);
+    return status;
+  } catch (...) {
+    metrics.success = false;
+    write_metrics(options, repository, metrics, session);
+    throw;
+  }
+}
 
 std::chrono::milliseconds lock_wait(const BackupOptions& options)
 {
@@ -80,6 +177,52 @@ nlohmann::ordered_json info_json(const backup::SnapshotInfo& info)
           {"data_bytes", info.data_bytes}, {"stored_bytes", info.stored_bytes}};
 }
 
+// The models Ollama holds (GET /api/tags), recorded in the manifest instead of their blobs, so
+// that a restore says what to `ollama pull`. Nothing when Ollama does not answer in time.
+std::vector<std::string> ollama_models(const Inputs& inputs, const Log& log)
+{
+  const auto endpoint = std::find_if(inputs.endpoints.begin(), inputs.endpoints.end(),
+                                     [](const Endpoint& e) { return e.name == "ollama"; });
+  if (endpoint == inputs.endpoints.end()) {
+    return {};
+  }
+  HttpRequest request;
+  request.url = endpoint->url + "/api/tags";
+  request.connect_timeout = std::chrono::milliseconds(300);
+  request.deadline = Deadline::after(std::chrono::seconds(2));
+  request.ca_file = inputs.ca_file;
+  const HttpResponse response = http_request(request);
+  std::vector<std::string> models;
+  if (response.answered() && response.status == 200) {
+    const auto body = nlohmann::json::parse(response.body, nullptr, false);
+    if (body.is_object() && body.contains("models") && body["models"].is_array()) {
+      for (const auto& model : body["models"]) {
+        if (model.is_object() && model.contains("name") && model["name"].is_string()) {
+          models.push_back(model["name"].get<std::string>());
+        }
+      }
+    }
+  }
+  log.debug(fmt::format("ollama: {} model(s) recorded from {}/api/tags{}", models.size(), endpoint->url,
+                        response.answered() ? "" : fmt::format(" ({})", response.error_text)));
+  return models;
+}
+
+// Where this host keeps the manifests of encrypted snapshots it wrote: $XDG_CACHE_HOME/cell0ctl
+// or ~/.cache/cell0ctl.
+fs::path cache_dir(const Inputs& inputs)
+{
+  if (const auto xdg = inputs.environ.non_empty("XDG_CACHE_HOME")) {
+    return fs::path(*xdg) / "cell0ctl";
+  }
+  return inputs.user_home / ".cache" / "cell0ctl";
+}
+
+std::vector<fs::path> paths_of(const std::vector<std::string>& values)
+{
+  return {values.begin(), values.end()};
+}
+
 std::string host_name()
 {
   std::array<char, 256> name{};
@@ -87,10 +230,10 @@ std::string host_name()
   return name.data();
 }
 
-int run_create(const BackupOptions& options, const GlobalOptions& global, Session& session)
+int create(const BackupOptions& options, const GlobalOptions& global, Session& session,
+           const std::shared_ptr<Inputs>& inputs, const fs::path& repository, backup::BackupMetrics& metrics)
 {
   const std::string fmt_name = format(global);
-  auto inputs = make_inputs(global, session);
   // Pre-flight: the home must exist; other findings are reported, not fatal.
   const auto preflight = select_checks(checks::all_checks(), {"home.exists"}, {}, tag_backup_preflight);
   const Report report = run_checks(preflight, inputs, RunOptions{});
@@ -99,7 +242,7 @@ int run_create(const BackupOptions& options, const GlobalOptions& global, Sessio
                 report.results.front().finding.remediation);
   }
   backup::CreateOptions create;
-  create.repository = repository_path(options, *inputs);
+  create.repository = repository;
   Facts facts(*inputs);
   const auto& root = facts.cell0_root();
   create.roots = backup::cell0_sources(inputs->home.value, inputs->user_home,
@@ -110,6 +253,18 @@ int run_create(const BackupOptions& options, const GlobalOptions& global, Sessio
   create.zstd_level = options.compression;
   create.host = host_name();
   create.lock_wait = lock_wait(options);
+  create.age_recipients = options.age_recipients;
+  create.age_recipients_files = paths_of(options.age_recipients_files);
+  if (create.age_recipients.empty() && create.age_recipients_files.empty()) {
+    if (const auto file = inputs->settings.string("backup.age_recipients_file")) {
+      create.age_recipients_files.emplace_back(*file);
+    }
+  }
+  create.age_identity_files = paths_of(options.age_identities);
+  create.cache_dir = cache_dir(*inputs);
+  if (!options.dry_run) {
+    create.ollama_models = ollama_models(*inputs, Log(global, session));
+  }
   create.kind = !options.kind.empty() ? options.kind : inputs->settings.string("backup.kind").value_or("auto");
   if (!options.full_every.empty()) {
     const auto every = util::parse_duration(options.full_every);
@@ -122,6 +277,10 @@ int run_create(const BackupOptions& options, const GlobalOptions& global, Sessio
     create.full_every = std::chrono::duration_cast<std::chrono::seconds>(*every);
   }
   const backup::CreateResult result = backup::snapshot_api().create(create);
+  metrics.kind = result.snapshot.kind;
+  metrics.files = result.snapshot.files;
+  metrics.data_bytes = result.snapshot.data_bytes;
+  metrics.stored_bytes = result.snapshot.stored_bytes;
 
   if (fmt_name == "json") {
     nlohmann::ordered_json out = {{"tool", "cell0ctl"}, {"version", CELL0CTL_VERSION},
@@ -170,6 +329,19 @@ int run_create(const BackupOptions& options, const GlobalOptions& global, Sessio
   return 0;
 }
 
+int run_create(const BackupOptions& options, const GlobalOptions& global, Session& session)
+{
+  auto inputs = make_inputs(global, session);
+  const fs::path repository = repository_path(options, *inputs);
+  if (options.dry_run) {
+    backup::BackupMetrics ignored;
+    return create(options, global, session, inputs, repository, ignored);
+  }
+  return with_metrics(options, "backup", repository, session, [&](backup::BackupMetrics& metrics) {
+    return create(options, global, session, inputs, repository, metrics);
+  });
+}
+
 int run_list(const BackupOptions& options, const GlobalOptions& global, Session& session)
 {
   const std::string fmt_name = format(global);
@@ -195,17 +367,56 @@ int run_list(const BackupOptions& options, const GlobalOptions& global, Session&
   return 0;
 }
 
-int run_verify(const BackupOptions& options, const GlobalOptions& global, Session& session)
+int verify(const BackupOptions& options, const GlobalOptions& global, Session& session,
+           const std::shared_ptr<Inputs>& inputs, const fs::path& repository_root,
+           backup::BackupMetrics& metrics)
 {
   const std::string fmt_name = format(global);
-  auto inputs = make_inputs(global, session);
-  const auto repository = backup::Repository::open(repository_path(options, *inputs));
+  const auto repository = backup::Repository::open(repository_root);
   const std::string id = repository.resolve(options.snapshot);
-  const backup::VerifyResult result = backup::snapshot_api().verify(repository, id);
+  if (options.restore_test) {
+    const fs::path scratch = !options.scratch.empty() ? fs::path(options.scratch)
+                                                      : fs::path(inputs->environ.non_empty("TMPDIR").value_or("/tmp"));
+    backup::RestoreOptions keys;
+    keys.lock_wait = lock_wait(options);
+    keys.age_identity_files = paths_of(options.age_identities);
+    keys.cache_dir = cache_dir(*inputs);
+    const backup::RestoreTest test = backup::test_restore(repository, id, scratch, keys);
+    metrics.files = test.files;
+    metrics.data_bytes = test.bytes;
+    if (fmt_name == "json") {
+      session.out << nlohmann::ordered_json{{"id", test.id},           {"ok", test.ok},
+                                            {"restore", true},         {"files", test.files},
+                                            {"bytes", test.bytes},     {"problems", test.problems},
+                                            {"rto_seconds", test.seconds}}
+                         .dump(2)
+                  << '\n';
+    } else {
+      for (const std::string& problem : test.problems) {
+        session.out << " ✗ " << problem << '\n';
+      }
+      session.out << fmt::format("snapshot {}: {} restored in {:.2f}s (the measured RTO), {} files, {}\n",
+                                 id, test.ok ? "sound," : "NOT sound:", test.seconds, test.files,
+                                 util::format_size(test.bytes));
+    }
+    return test.ok ? 0 : exit_status(Errc::failed);
+  }
+  backup::VerifyOptions verify_options;
+  verify_options.age_identity_files = paths_of(options.age_identities);
+  verify_options.cache_dir = cache_dir(*inputs);
+  const backup::VerifyResult result = backup::snapshot_api().verify(repository, id, verify_options);
+  metrics.files = result.files;
+  metrics.data_bytes = result.bytes;
+  for (const auto& snapshot : repository.list()) {
+    if (snapshot.id == id) {
+      metrics.stored_bytes = snapshot.stored_bytes;
+    }
+  }
   if (fmt_name == "json") {
     session.out << nlohmann::ordered_json{{"id", result.id},         {"ok", result.problems.empty()},
                                           {"files", result.files},   {"bytes", result.bytes},
                                           {"problems", result.problems},
+                                          {"note", result.note},
                                           {"duration_ms", static_cast<long long>(result.seconds * 1000)}}
                        .dump(2)
                 << '\n';
@@ -216,8 +427,174 @@ int run_verify(const BackupOptions& options, const GlobalOptions& global, Sessio
     session.out << fmt::format("snapshot {}: {}, {} files, {} checked in {:.2f}s\n", id,
                                result.problems.empty() ? "sound" : "DAMAGED", result.files,
                                util::format_size(result.bytes), result.seconds);
+    if (!result.note.empty()) {
+      session.out << "  " << result.note << '\n';
+    }
   }
   return result.problems.empty() ? 0 : exit_status(Errc::failed);
+}
+
+int run_verify(const BackupOptions& options, const GlobalOptions& global, Session& session)
+{
+  auto inputs = make_inputs(global, session);
+  const fs::path repository = repository_path(options, *inputs);
+  return with_metrics(options, "verify", repository, session, [&](backup::BackupMetrics& metrics) {
+    return verify(options, global, session, inputs, repository, metrics);
+  });
+}
+
+int run_prune(const BackupOptions& options, const GlobalOptions& global, Session& session)
+{
+  const std::string fmt_name = format(global);
+  auto inputs = make_inputs(global, session);
+  const fs::path root = repository_path(options, *inputs);
+  return with_metrics(options, "prune", root, session, [&](backup::BackupMetrics& metrics) {
+    const auto repository = backup::Repository::open(root);
+    // The plan is made under the lock when applied, so that no backup adds a snapshot that
+    // builds on one about to go.
+    std::optional<backup::Lock> lock;
+    if (options.apply) {
+      lock.emplace(repository.lock(Deadline::after(lock_wait(options))));
+    }
+    const auto snapshots = repository.list();
+    const auto decisions = backup::plan_retention(snapshots, options.keep);
+    std::uint64_t freed = 0;
+    std::size_t removed = 0;
+    std::vector<std::string> broken;
+    for (std::size_t i = 0; i < decisions.size(); ++i) {
+      const auto& decision = decisions[i];
+      for (const std::string& reason : decision.reasons) {
+        if (reason.find("missing") != std::string::npos) {
+          broken.push_back(fmt::format("{}: {}", decision.id, reason));
+        }
+      }
+      if (!decision.keep) {
+        freed += snapshots[i].stored_bytes;
+        ++removed;
+        if (options.apply) {
+          repository.remove_snapshot(decision.id);
+        }
+      }
+    }
+    if (options.apply) {
+      repository.clean_orphans();
+    }
+    if (fmt_name == "json") {
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      for (std::size_t i = 0; i < decisions.size(); ++i) {
+        nlohmann::ordered_json item = info_json(snapshots[i]);
+        item["keep"] = decisions[i].keep;
+        item["reasons"] = decisions[i].reasons;
+        list.push_back(std::move(item));
+      }
+      session.out << nlohmann::ordered_json{{"applied", options.apply}, {"removed", removed},
+                                            {"freed_bytes", freed}, {"snapshots", list}}
+                         .dump(2)
+                  << '\n';
+    } else {
+      for (std::size_t i = 0; i < decisions.size() && !global.quiet; ++i) {
+        const auto& s = snapshots[i];
+        session.out << fmt::format("{:<6}  {}  {:<20}  {:<12}  {:>10}  {}\n",
+                                   decisions[i].keep ? "keep" : options.apply ? "remove" : "REMOVE", s.id,
+                                   s.time, s.kind, util::format_size(s.stored_bytes),
+                                   util::join(decisions[i].reasons, ", "));
+      }
+      if (!global.quiet) {
+        session.out << fmt::format("{} {} of {} snapshots, {}{}\n", options.apply ? "removed" : "would remove",
+                                 removed, snapshots.size(), util::format_size(freed),
+                                   options.apply ? "" : " (a dry run: give --apply to remove them)");
+      }
+    }
+    for (const std::string& warning : broken) {
+      session.err << "cell0ctl: warning: " << warning << '\n';
+    }
+    metrics.stored_bytes = 0;
+    for (std::size_t i = 0; i < decisions.size(); ++i) {
+      if (decisions[i].keep) {
+        metrics.stored_bytes += snapshots[i].stored_bytes;
+      }
+    }
+    return 0;
+  });
+}
+
+int run_status(const BackupOptions& options, const GlobalOptions& global, Session& session)
+{
+  const std::string fmt_name = format(global);
+  auto inputs = make_inputs(global, session);
+  const auto max_age = duration_option("--max-age", options.max_age);
+  const auto max_untested = duration_option("--max-untested", options.max_untested);
+  const auto repository = backup::Repository::open(repository_path(options, *inputs));
+  const backup::RepositoryStatus status = backup::repository_status(repository);
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::vector<std::string> problems;
+  int worst = 0;
+  std::optional<double> rpo;
+  if (!status.newest) {
+    problems.push_back("no snapshot at all: nothing can be restored");
+    worst = 2;
+  } else {
+    rpo = unix_seconds(now - status.newest->time_ns);
+    if (std::chrono::nanoseconds(now - status.newest->time_ns) > max_age) {
+      problems.push_back(fmt::format("the newest snapshot is {} old, more than --max-age {}",
+                                     age_text(status.newest->time_ns), options.max_age));
+      worst = std::max(worst, 1);
+    }
+  }
+  const auto& test = status.restore_test;
+  if (!test) {
+    problems.push_back("no restore was ever tested: run cell0ctl backup verify --restore");
+    worst = std::max(worst, 1);
+  } else if (!test->ok) {
+    problems.push_back(fmt::format("the last restore test, of {}, failed: {}", test->id,
+                                   util::join(test->problems, "; ")));
+    worst = 2;
+  } else if (std::chrono::nanoseconds(now - test->time_ns) > max_untested) {
+    problems.push_back(fmt::format("the last restore test is {} old, more than --max-untested {}",
+                                   age_text(test->time_ns), options.max_untested));
+    worst = std::max(worst, 1);
+  }
+  const char* verdict = worst == 0 ? "ok" : worst == 1 ? "warn" : "fail";
+  if (fmt_name == "json") {
+    nlohmann::ordered_json out = {{"repository", repository.root().string()},
+                                  {"status", verdict},
+                                  {"snapshots", status.snapshots},
+                                  {"stored_bytes", status.stored_bytes}};
+    out["newest"] = status.newest ? info_json(*status.newest) : nlohmann::ordered_json();
+    out["newest_full"] = status.newest_full ? info_json(*status.newest_full) : nlohmann::ordered_json();
+    out["rpo_seconds"] = rpo ? nlohmann::ordered_json(*rpo) : nlohmann::ordered_json();
+    if (test) {
+      out["rto_seconds"] = test->seconds;
+      out["restore_test"] = {{"id", test->id}, {"time", unix_seconds(test->time_ns)}, {"ok", test->ok},
+                             {"seconds", test->seconds}, {"files", test->files}, {"bytes", test->bytes}};
+    } else {
+      out["rto_seconds"] = nullptr;
+      out["restore_test"] = nullptr;
+    }
+    out["problems"] = problems;
+    session.out << out.dump(2) << '\n';
+  } else {
+    session.out << fmt::format("repository {}: {} snapshot{}, {} stored\n", repository.root().string(),
+                               status.snapshots, status.snapshots == 1 ? "" : "s",
+                               util::format_size(status.stored_bytes));
+    if (status.newest) {
+      session.out << fmt::format("newest:        {} {} of {}: RPO {}\n", status.newest->id, status.newest->kind,
+                                 status.newest->time, age_text(status.newest->time_ns));
+    }
+    if (status.newest_full) {
+      session.out << fmt::format("newest full:   {} of {}\n", status.newest_full->id, status.newest_full->time);
+    }
+    if (test) {
+      session.out << fmt::format("restore test:  {} {} ago, {}: RTO {:.1f}s\n", test->id,
+                                 age_text(test->time_ns), test->ok ? "sound" : "FAILED", test->seconds);
+    }
+    for (const std::string& problem : problems) {
+      session.out << " ! " << problem << '\n';
+    }
+  }
+  return worst;
 }
 
 // The processes of a running Cell 0 on this machine.
@@ -258,6 +635,8 @@ int run_restore(const BackupOptions& options, const GlobalOptions& global, Sessi
   restore.only = options.only;
   restore.dry_run = options.dry_run;
   restore.lock_wait = lock_wait(options);
+  restore.age_identity_files = paths_of(options.age_identities);
+  restore.cache_dir = cache_dir(*inputs);
   if (options.to.empty() && !options.dry_run && !options.force) {
     if (const auto running = running_cell0(session); !running.empty()) {
       throw Error(Errc::failed,
@@ -316,6 +695,21 @@ void add_repository_options(CLI::App* app, BackupOptions& options)
       ->type_name("DURATION");
 }
 
+void add_identity_option(CLI::App* app, BackupOptions& options)
+{
+  app->add_option("--age-identity", options.age_identities,
+                  "age secret key file to decrypt an encrypted repository (repeatable)")
+      ->type_name("FILE")
+      ->expected(1);
+}
+
+void add_metrics_option(CLI::App* app, BackupOptions& options)
+{
+  app->add_option("--metrics-file", options.metrics_file,
+                  "Write Prometheus metrics there (node_exporter's textfile collector)")
+      ->type_name("FILE");
+}
+
 } // namespace
 
 void add_backup_command(CLI::App& app, GlobalOptions& global, Session& session)
@@ -334,6 +728,16 @@ void add_backup_command(CLI::App& app, GlobalOptions& global, Session& session)
   sub->add_option("--compression", options->compression, "zstd level (1-19)")
       ->check(CLI::Range(1, 19))
       ->type_name("LEVEL");
+  add_metrics_option(sub, *options);
+  sub->add_option("--age-recipient", options->age_recipients,
+                  "Encrypt the snapshot to this age public key, age1... (repeatable)")
+      ->type_name("KEY")
+      ->expected(1);
+  sub->add_option("--age-recipients-file", options->age_recipients_files,
+                  "Encrypt to the age public keys of this file, one a line (repeatable)")
+      ->type_name("FILE")
+      ->expected(1);
+  add_identity_option(sub, *options);
   sub->add_option("--kind", options->kind,
                   "full, differential, incremental, or auto (default: a differential, a full weekly)")
       ->check(CLI::IsMember({"auto", "full", "differential", "incremental"}))
@@ -350,8 +754,44 @@ void add_backup_command(CLI::App& app, GlobalOptions& global, Session& session)
   CLI::App* verify = sub->add_subcommand("verify", "Check a snapshot's archive and every file's hash");
   add_repository_options(verify, *options);
   verify->add_option("snapshot", options->snapshot, "Snapshot id, prefix or 'latest'")->type_name("SNAPSHOT");
+  verify->add_flag("--restore", options->restore_test,
+                   "Restore it into a temporary folder and check it works; records the RTO");
+  add_metrics_option(verify, *options);
+  add_identity_option(verify, *options);
+  verify->add_option("--scratch", options->scratch, "Where --restore restores ($TMPDIR or /tmp)")
+      ->type_name("DIR");
   verify->callback([options, &global, &session] {
     session.exit_status = run_verify(*options, global, session);
+  });
+
+  CLI::App* prune = sub->add_subcommand("prune", "Remove the snapshots a retention policy does not keep");
+  add_repository_options(prune, *options);
+  prune->add_option("--keep-last", options->keep.last, "Keep the newest N snapshots")->type_name("N");
+  prune->add_option("--keep-hourly", options->keep.hourly, "Keep the newest of each of the last N hours")
+      ->type_name("N");
+  prune->add_option("--keep-daily", options->keep.daily, "Keep the newest of each of the last N days")
+      ->type_name("N");
+  prune->add_option("--keep-weekly", options->keep.weekly, "Keep the newest of each of the last N weeks")
+      ->type_name("N");
+  prune->add_option("--keep-monthly", options->keep.monthly, "Keep the newest of each of the last N months")
+      ->type_name("N");
+  prune->add_option("--keep-yearly", options->keep.yearly, "Keep the newest of each of the last N years")
+      ->type_name("N");
+  prune->add_flag("--apply", options->apply, "Remove them (without it: only show the plan)");
+  add_metrics_option(prune, *options);
+  prune->callback([options, &global, &session] { session.exit_status = run_prune(*options, global, session); });
+
+  CLI::App* status = sub->add_subcommand("status", "Print the RPO and RTO of the repository");
+  add_repository_options(status, *options);
+  status->add_option("--max-age", options->max_age, "Warn when the newest snapshot is older (26h)")
+      ->type_name("DURATION");
+  status->add_option("--max-untested", options->max_untested,
+                     "Warn when the last restore test is older (8d)")
+      ->type_name("DURATION");
+  status->footer("Exit: 0 ok, 1 the newest snapshot or the last restore test is too old (or there is\n"
+                 "none), 2 no snapshot or a failed restore test, 64 usage. See cell0ctl-backup(1).\n");
+  status->callback([options, &global, &session] {
+    session.exit_status = run_status(*options, global, session);
   });
 
   sub->callback([sub, options, &global, &session] {
@@ -377,6 +817,7 @@ void add_restore_command(CLI::App& app, GlobalOptions& global, Session& session)
       ->expected(1);
   sub->add_flag("--dry-run", options->dry_run, "Show what would be restored, change nothing");
   sub->add_flag("--force", options->force, "Restore even while Cell 0 runs");
+  add_identity_option(sub, *options);
   sub->footer("Exit: 0 restored, 2 failed (nothing changed), 64 usage, 75 locked. See cell0ctl-restore(1).\n");
   sub->callback([options, &global, &session] {
     session.exit_status = run_restore(*options, global, session);

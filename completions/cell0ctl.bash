@@ -73,7 +73,20 @@ _cell0ctl_snapshots() {
     fi
 }
 
-# Folders on this machine, for --cell0-home, --repo and --to; $1 is the `--opt=` prefix.
+# Files on this machine, for --config, --metrics-file and the age key files; $1 is the
+# `--opt=` prefix.
+_cell0ctl_files() {
+    if [[ -z $1 ]] && declare -F _filedir >/dev/null; then
+        _filedir
+    else
+        compopt -o filenames 2>/dev/null
+        local IFS=$'\n'
+        COMPREPLY=($(compgen -f -P "$1" -- "$cur"))
+    fi
+}
+
+# Folders on this machine, for --cell0-home, --repo, --to and --scratch; $1 is the `--opt=`
+# prefix.
 _cell0ctl_directories() {
     if [[ -z $1 ]] && declare -F _filedir >/dev/null; then
         _filedir -d
@@ -103,11 +116,17 @@ _cell0ctl() {
     local global_flags='-h --help -V --version --config --cell0-home --format --color
         -q --quiet -v --verbose --log-format --endpoint --show-secrets'
     local doctor_flags='--list --skip --fail-on --timeout'
-    local backup_flags='--repo --lock-wait --dry-run --include --exclude --compression --kind --full-every'
-    local backup_subcommand_flags='--repo --lock-wait'
-    local restore_flags='--repo --lock-wait --at --to --only --dry-run --force'
+    local backup_flags='--repo --lock-wait --dry-run --include --exclude --compression
+        --metrics-file --age-recipient --age-recipients-file --age-identity --kind --full-every'
+    local backup_subcommands='list verify prune status'
+    local backup_list_flags='--repo --lock-wait'
+    local backup_verify_flags='--repo --lock-wait --restore --metrics-file --age-identity --scratch'
+    local backup_prune_flags='--repo --lock-wait --keep-last --keep-hourly --keep-daily
+        --keep-weekly --keep-monthly --keep-yearly --apply --metrics-file'
+    local backup_status_flags='--repo --lock-wait --max-age --max-untested'
+    local restore_flags='--repo --lock-wait --at --to --only --dry-run --force --age-identity'
     local commands='doctor backup restore'
-    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout|--repo|--lock-wait|--include|--exclude|--compression|--kind|--full-every|--at|--to|--only'
+    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout|--repo|--lock-wait|--include|--exclude|--compression|--metrics-file|--age-recipient|--age-recipients-file|--age-identity|--kind|--full-every|--scratch|--keep-last|--keep-hourly|--keep-daily|--keep-weekly|--keep-monthly|--keep-yearly|--max-age|--max-untested|--at|--to|--only'
     local opt="" prefix="" i command="" subcommand="" bin
 
     # `--opt=value`: bash splits at `=` when it is in COMP_WORDBREAKS (the default).
@@ -136,7 +155,7 @@ _cell0ctl() {
     # backup's subcommand, if one was given.
     if [[ $command == backup ]]; then
         for ((i++; i < cword; i++)); do
-            if [[ ${COMP_WORDS[i]} == @(list|verify) ]] &&
+            if [[ ${COMP_WORDS[i]} == @(list|verify|prune|status) ]] &&
                 [[ ${COMP_WORDS[i - 1]} != @($value_options|=) ]]; then
                 subcommand=${COMP_WORDS[i]}
                 break
@@ -159,18 +178,36 @@ _cell0ctl() {
     type -P -- "$bin" >/dev/null 2>&1 || bin=cell0ctl
 
     case $opt in
-    --config)
-        if [[ -z $prefix ]] && declare -F _filedir >/dev/null; then
-            _filedir
-        else
-            compopt -o filenames 2>/dev/null
-            local IFS=$'\n'
-            COMPREPLY=($(compgen -f -P "$prefix" -- "$cur"))
-        fi
+    --config | --metrics-file | --age-recipients-file | --age-identity)
+        _cell0ctl_files "$prefix"
         return
         ;;
-    --cell0-home | --repo | --to)
+    --cell0-home | --repo | --to | --scratch)
         _cell0ctl_directories "$prefix"
+        return
+        ;;
+    --age-recipient)
+        # An age public key, age1...: nothing to offer.
+        COMPREPLY=()
+        return
+        ;;
+    --keep-last | --keep-hourly | --keep-daily | --keep-weekly | --keep-monthly | --keep-yearly)
+        # A count: the usual ones.
+        local counts
+        case $opt in
+        --keep-last) counts='1 3 7 14' ;; --keep-hourly) counts='24 48' ;;
+        --keep-daily) counts='7 14 30' ;; --keep-weekly) counts='4 8 12' ;;
+        --keep-monthly) counts='6 12 24' ;; --keep-yearly) counts='1 2 5 10' ;;
+        esac
+        COMPREPLY=($(compgen -P "$prefix" -W "$counts" -- "$cur"))
+        return
+        ;;
+    --max-age)
+        COMPREPLY=($(compgen -P "$prefix" -W '26h 50h 8d' -- "$cur"))
+        return
+        ;;
+    --max-untested)
+        COMPREPLY=($(compgen -P "$prefix" -W '8d 15d 32d' -- "$cur"))
         return
         ;;
     --format)
@@ -272,12 +309,15 @@ _cell0ctl() {
         fi
         ;;
     backup)
-        if [[ $cur == -* && -z $subcommand ]]; then
-            COMPREPLY=($(compgen -W "$backup_flags $global_flags" -- "$cur"))
-        elif [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "$backup_subcommand_flags $global_flags" -- "$cur"))
+        if [[ $cur == -* ]]; then
+            local flags=$backup_flags
+            case $subcommand in
+            list) flags=$backup_list_flags ;; verify) flags=$backup_verify_flags ;;
+            prune) flags=$backup_prune_flags ;; status) flags=$backup_status_flags ;;
+            esac
+            COMPREPLY=($(compgen -W "$flags $global_flags" -- "$cur"))
         elif [[ -z $subcommand ]]; then
-            COMPREPLY=($(compgen -W 'list verify' -- "$cur"))
+            COMPREPLY=($(compgen -W "$backup_subcommands" -- "$cur"))
         elif [[ $subcommand == verify ]]; then
             COMPREPLY=($(compgen -W "$(_cell0ctl_snapshots "$bin")" -- "$cur"))
         fi

@@ -18,7 +18,9 @@ set -g __cell0ctl_static_checks home.exists install.stack install.node install.p
 # Options that take a value in the next word.
 set -g __cell0ctl_value_options --config --cell0-home --format --color --log-format \
     --endpoint --skip --fail-on --timeout --repo --lock-wait --include --exclude --compression \
-    --kind --full-every --at --to --only
+    --metrics-file --age-recipient --age-recipients-file --age-identity --kind --full-every \
+    --scratch --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly \
+    --max-age --max-untested --at --to --only
 
 # The command given on the line so far (doctor, backup, restore), or nothing.
 function __cell0ctl_command
@@ -42,7 +44,7 @@ function __cell0ctl_in
     test "$command" = "$argv[1]"
 end
 
-# backup's subcommand given on the line so far (list, verify), or nothing.
+# backup's subcommand given on the line so far (list, verify, prune, status), or nothing.
 function __cell0ctl_backup_subcommand
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -50,7 +52,7 @@ function __cell0ctl_backup_subcommand
     set -l in_backup 0
     for token in $tokens
         if not contains -- "$previous" $__cell0ctl_value_options
-            if test $in_backup = 1; and contains -- $token list verify
+            if test $in_backup = 1; and contains -- $token list verify prune status
                 echo $token
                 return 0
             end
@@ -66,7 +68,7 @@ function __cell0ctl_in_backup_only
     __cell0ctl_in backup; and not __cell0ctl_backup_subcommand >/dev/null
 end
 
-# Whether the line is in `backup verify` ($argv[1] = verify) or `backup list`.
+# Whether the line is in `backup $argv[1]`: list, verify, prune or status.
 function __cell0ctl_in_backup
     set -l subcommand (__cell0ctl_backup_subcommand)
     test "$subcommand" = "$argv[1]"
@@ -241,7 +243,7 @@ complete -c cell0ctl -n __cell0ctl_in_doctor -l timeout -x -a '500ms 1s 2s 5s 10
     -d 'Deadline of every check and of the whole run'
 complete -c cell0ctl -n __cell0ctl_in_doctor -a '(__cell0ctl_checks)'
 
-# backup, backup list, backup verify
+# backup and its subcommands
 complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' -l repo -x \
     -a '(__fish_complete_directories)' -d 'Backup repository (a folder)'
 complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' -l lock-wait -x \
@@ -250,6 +252,10 @@ complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'list' \
     -d 'List the snapshots of the repository'
 complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'verify' \
     -d "Check a snapshot's archive and every file's hash"
+complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'prune' \
+    -d 'Remove the snapshots a retention policy does not keep'
+complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'status' \
+    -d 'Print the RPO and RTO of the repository'
 complete -c cell0ctl -n __cell0ctl_in_backup_only -l dry-run -d 'Show what would be stored, store nothing'
 complete -c cell0ctl -n __cell0ctl_in_backup_only -l include -x \
     -d 'Store only paths matching this glob (cell0/runtime/*.json)'
@@ -261,7 +267,43 @@ complete -c cell0ctl -n __cell0ctl_in_backup_only -l kind -x \
     -a 'auto full differential incremental' -d 'What the snapshot stores'
 complete -c cell0ctl -n __cell0ctl_in_backup_only -l full-every -x -a '0s 1d 7d 14d 30d' \
     -d 'With --kind auto: a new full when the last is older (7d)'
+complete -c cell0ctl -n __cell0ctl_in_backup_only -l age-recipient -x \
+    -d 'Encrypt the snapshot to this age public key, age1... (repeatable)'
+complete -c cell0ctl -n __cell0ctl_in_backup_only -l age-recipients-file -r -F \
+    -d 'Encrypt to the age public keys of this file, one a line (repeatable)'
+complete -c cell0ctl -n '__cell0ctl_in_backup_only; or __cell0ctl_in_backup verify; or __cell0ctl_in restore' \
+    -l age-identity -r -F -d 'age secret key file to decrypt an encrypted repository (repeatable)'
+complete -c cell0ctl -n '__cell0ctl_in_backup_only; or __cell0ctl_in_backup verify; or __cell0ctl_in_backup prune' \
+    -l metrics-file -r -F -d "Write Prometheus metrics there (node_exporter's textfile collector)"
+
+# backup verify
+complete -c cell0ctl -n '__cell0ctl_in_backup verify' -l restore \
+    -d 'Restore it into a temporary folder and check it works; records the RTO'
+complete -c cell0ctl -n '__cell0ctl_in_backup verify' -l scratch -x \
+    -a '(__fish_complete_directories)' -d 'Where --restore restores ($TMPDIR or /tmp)'
 complete -c cell0ctl -n '__cell0ctl_in_backup verify' -a '(__cell0ctl_snapshots)'
+
+# backup prune
+complete -c cell0ctl -n '__cell0ctl_in_backup prune' -l keep-last -x -a '1 3 7 14' \
+    -d 'Keep the newest N snapshots'
+complete -c cell0ctl -n '__cell0ctl_in_backup prune' -l keep-hourly -x -a '24 48' \
+    -d 'Keep the newest of each of the last N hours'
+complete -c cell0ctl -n '__cell0ctl_in_backup prune' -l keep-daily -x -a '7 14 30' \
+    -d 'Keep the newest of each of the last N days'
+complete -c cell0ctl -n '__cell0ctl_in_backup prune' -l keep-weekly -x -a '4 8 12' \
+    -d 'Keep the newest of each of the last N weeks'
+complete -c cell0ctl -n '__cell0ctl_in_backup prune' -l keep-monthly -x -a '6 12 24' \
+    -d 'Keep the newest of each of the last N months'
+complete -c cell0ctl -n '__cell0ctl_in_backup prune' -l keep-yearly -x -a '1 2 5 10' \
+    -d 'Keep the newest of each of the last N years'
+complete -c cell0ctl -n '__cell0ctl_in_backup prune' -l apply \
+    -d 'Remove them (without it: only show the plan)'
+
+# backup status
+complete -c cell0ctl -n '__cell0ctl_in_backup status' -l max-age -x -a '26h 50h 8d' \
+    -d 'Warn when the newest snapshot is older (26h)'
+complete -c cell0ctl -n '__cell0ctl_in_backup status' -l max-untested -x -a '8d 15d 32d' \
+    -d 'Warn when the last restore test is older (8d)'
 
 # restore
 complete -c cell0ctl -n '__cell0ctl_in restore' -l at -x -a '1h 1d 7d' \

@@ -13,11 +13,11 @@ struct SnapshotApi
 {
   int abi = 0;
   CreateResult (*create)(const CreateOptions&) = nullptr;
-  VerifyResult (*verify)(const Repository&, const std::string&) = nullptr;
+  VerifyResult (*verify)(const Repository&, const std::string&, const VerifyOptions&) = nullptr;
   RestoreResult (*restore)(const RestoreOptions&) = nullptr;
 };
 
-inline constexpr int k_snapshot_abi = 2;
+inline constexpr int k_snapshot_abi = 3;
 
 // Loads the module on first use; throws Error(Errc::unknown) when it cannot.
 const SnapshotApi& snapshot_api();

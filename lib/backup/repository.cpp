@@ -164,7 +164,15 @@ std::vector<SnapshotInfo> Repository::list() const
       const auto manifest = nlohmann::json::parse(read_text(path));
       const std::string id = manifest.value("id", "");
       std::error_code size_ec;
-      const std::uint64_t stored = fs::file_size(path, size_ec) + fs::file_size(archive_path(id), size_ec);
+      std::uint64_t stored = fs::file_size(path, size_ec);
+      const auto archive = manifest.find("archive");
+      const std::string name = archive != manifest.end() ? archive->value("name", id + ".tar.zst") : id + ".tar.zst";
+      if (const auto size = fs::file_size(m_root / "snapshots" / name, size_ec); !size_ec) {
+        stored += size;
+      }
+      if (const auto size = fs::file_size(m_root / "snapshots" / (id + ".manifest.age"), size_ec); !size_ec) {
+        stored += size;
+      }
       snapshots.push_back(snapshot_info(manifest, stored));
     } catch (const nlohmann::json::exception&) {
       continue; // not a manifest
@@ -254,6 +262,38 @@ Lock Repository::lock(Deadline until) const
   return lock;
 }
 
+void Repository::remove_snapshot(const std::string& id) const
+{
+  std::error_code ec;
+  if (!fs::remove(manifest_path(id), ec) && ec) {
+    throw Error(Errc::failed, fmt::format("cannot remove {}: {}", manifest_path(id).string(), ec.message()));
+  }
+  sync_path(m_root / "snapshots");
+  // What is left behind is an orphan: the next run cleans it.
+  fs::remove(archive_path(id), ec);
+  fs::remove(archive_path(id).string() + ".age", ec);
+  fs::remove(m_root / "snapshots" / (id + ".manifest.age"), ec);
+}
+
+void Repository::record_restore_test(const nlohmann::json& record) const
+{
+  write_file_atomically(m_root / "last-restore-test.json", record.dump(2) + "\n");
+}
+
+std::optional<nlohmann::json> Repository::last_restore_test() const
+{
+  const fs::path path = m_root / "last-restore-test.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    return std::nullopt;
+  }
+  try {
+    return nlohmann::json::parse(read_text(path));
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt; // a damaged record counts as no test
+  }
+}
+
 std::vector<std::string> Repository::clean_orphans() const
 {
   std::vector<std::string> removed;
@@ -263,9 +303,11 @@ std::vector<std::string> Repository::clean_orphans() const
     const fs::path& path = it->path();
     const std::string name = path.filename().string();
     bool orphan = name.size() > 8 && name.substr(name.size() - 8) == ".partial";
-    if (!orphan && name.size() > 8 && name.substr(name.size() - 8) == ".tar.zst") {
-      const std::string id = name.substr(0, name.size() - 8);
-      orphan = !fs::exists(manifest_path(id));
+    // What a snapshot stores beside its manifest: orphans when the manifest is gone.
+    for (const std::string_view suffix : {".tar.zst", ".tar.zst.age", ".manifest.age"}) {
+      if (!orphan && name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix) {
+        orphan = !fs::exists(manifest_path(name.substr(0, name.size() - suffix.size())));
+      }
     }
     if (orphan && fs::remove(path, ec)) {
       removed.push_back(name);

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,15 @@ public:
 
   // Takes the repository's lock, waiting until `until`; throws Error(Errc::busy) then.
   Lock lock(Deadline until) const;
+
+  // The last restore test (`backup verify --restore`): {"id", "time_ns", "seconds", "ok",
+  // "files", "bytes", "problems"}; recorded in <repo>/last-restore-test.json.
+  void record_restore_test(const nlohmann::json& record) const;
+  std::optional<nlohmann::json> last_restore_test() const;
+
+  // Removes a snapshot: its manifest first (it is then no longer listed nor restorable), then
+  // its archive. Call with the lock held.
+  void remove_snapshot(const std::string& id) const;
 
   // Removes archives and partial files no manifest commits (left by a killed run); call with
   // the lock held.

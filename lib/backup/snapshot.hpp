@@ -6,6 +6,8 @@
 #include "lib/backup/plan.hpp"
 #include "lib/backup/repository.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -30,6 +32,12 @@ struct CreateOptions
   // newest is older than `full_every`.
   std::string kind = "auto";
   std::chrono::seconds full_every{7 * 24 * 3600};
+  // Encryption: age public keys ("age1...") and files of them; none: not encrypted.
+  std::vector<std::string> age_recipients;
+  std::vector<std::filesystem::path> age_recipients_files;
+  // To read the parent's file list of an encrypted repository when the cache lacks it.
+  std::vector<std::filesystem::path> age_identity_files;
+  std::filesystem::path cache_dir; // where this host caches the manifests it writes
 };
 
 // How the files of a snapshot were stored.
@@ -66,11 +74,20 @@ struct VerifyResult
   std::uint64_t files = 0;
   std::uint64_t bytes = 0;
   std::vector<std::string> problems; // empty: the snapshot is sound
+  std::string note; // what was not checked, and why ("encrypted: ...")
   double seconds = 0;
 };
 
+struct VerifyOptions
+{
+  std::vector<std::filesystem::path> age_identity_files;
+  std::filesystem::path cache_dir;
+};
+
 // Re-reads the archive: its own SHA-256, and every file's content against the manifest.
-VerifyResult verify_snapshot(const Repository& repository, const std::string& id);
+// An encrypted snapshot without identity: only the stored bytes are checked (`note` says so).
+VerifyResult verify_snapshot(const Repository& repository, const std::string& id,
+                             const VerifyOptions& options);
 
 struct RestoreOptions
 {
@@ -85,6 +102,8 @@ struct RestoreOptions
   std::vector<std::string> only; // paths relative to the home ("runtime/goals.json")
   bool dry_run = false;
   std::chrono::milliseconds lock_wait{30'000};
+  std::vector<std::filesystem::path> age_identity_files;
+  std::filesystem::path cache_dir;
 };
 
 struct RestoreResult
@@ -96,6 +115,7 @@ struct RestoreResult
   std::uint64_t files = 0;
   std::uint64_t bytes = 0;
   std::vector<std::string> refused; // archive entries not written (unsafe)
+  nlohmann::json manifest_files;    // the restored snapshot's file list (for further checks)
   double seconds = 0;
 };
 

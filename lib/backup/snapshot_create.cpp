@@ -7,6 +7,7 @@
 #include "lib/backup/snapshot_format.hpp"
 #include "lib/backup/sqlite_copy.hpp"
 #include "lib/core/error.hpp"
+#include "lib/crypto/age_stream.hpp"
 #include "lib/util/sha256.hpp"
 #include "lib/util/units.hpp"
 
@@ -443,7 +444,7 @@ void check_space(const Repository& repository, const Plan& plan)
 
 // The parent of the new snapshot (empty: a full) and why.
 std::pair<std::string, std::string> choose_parent(const Repository& repository,
-                                                  const CreateOptions& options,
+                                                  const CreateOptions& options, const format::Keys& keys,
                                                   std::int64_t time_ns, std::string& kind)
 {
   if (options.kind != "auto" && options.kind != "full" && options.kind != "differential"
@@ -480,8 +481,8 @@ std::pair<std::string, std::string> choose_parent(const Repository& repository,
   const SnapshotInfo* parent = options.kind == "incremental" ? newest : newest_full;
   // A parent whose chain is broken cannot be restored: start again from a full.
   try {
-    for (const auto& manifest : format::chain(repository, parent->id)) {
-      if (!fs::exists(repository.archive_path(manifest.value("id", "")))) {
+    for (const auto& manifest : format::chain(repository, parent->id, keys)) {
+      if (!fs::exists(format::archive_of(repository, manifest))) {
         return {"", fmt::format("the archive of {} is missing", manifest.value("id", ""))};
       }
     }
@@ -513,25 +514,59 @@ CreateResult create_snapshot(const CreateOptions& options)
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const std::int64_t time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
   std::string kind;
-  auto [parent_id, why] = choose_parent(repository, options, time_ns, kind);
+  std::vector<age::Recipient> recipients;
+  for (const std::string& key : options.age_recipients) {
+    recipients.push_back(age::parse_recipient(key));
+  }
+  for (const fs::path& file : options.age_recipients_files) {
+    for (const age::Recipient& recipient : age::read_recipients_file(file)) {
+      recipients.push_back(recipient);
+    }
+  }
+  const bool encrypt = !recipients.empty();
+  if (!encrypt) {
+    // Never a plaintext snapshot in a repository whose snapshots are encrypted: a
+    // differential would put the changed content of encrypted files in the clear.
+    const auto snapshots = repository.list();
+    if (!snapshots.empty() && format::encrypted(repository.read_manifest(snapshots.back().id))) {
+      throw Error(Errc::usage,
+                  fmt::format("the snapshots of {} are encrypted, and no age recipient was given",
+                              repository.root().string()),
+                  "give --age-recipient KEY or --age-recipients-file FILE (or the setting "
+                  "backup.age_recipients_file)");
+    }
+  }
+  const format::Keys keys = format::load_keys(options.age_identity_files, options.cache_dir);
+  auto [parent_id, why] = choose_parent(repository, options, keys, time_ns, kind);
   result.why_kind = why;
   std::map<std::string, nlohmann::json> base;
   if (!parent_id.empty()) {
-    nlohmann::json parent = repository.read_manifest(parent_id);
+    nlohmann::json parent = format::load_manifest(repository, parent_id, keys);
     for (auto& file : parent["files"]) {
       base.emplace(file["path"].get<std::string>(), std::move(file));
     }
   }
 
   const std::string id = new_id(options.host, time_ns);
-  const fs::path archive_path = repository.archive_path(id);
+  const fs::path archive_path = repository.archive_path(id).string() + (encrypt ? ".age" : "");
   const fs::path partial = archive_path.string() + ".partial";
+  std::string archive_sha256;
+  std::uint64_t archive_size = 0;
   const fs::path staging = repository.root() / "snapshots" / (id + ".staging.partial");
   nlohmann::json files = nlohmann::json::array();
   std::uint64_t bytes = 0;
   try {
     fs::create_directories(staging);
-    archive::Writer writer(partial, archive::WriterOptions{options.zstd_level, 0});
+    // The archive goes through the encryption (when asked) and a hash of what is stored, so
+    // that the manifest gets the stored file's SHA-256 without reading it again.
+    archive::FileOutput file(partial);
+    archive::HashingOutput hashed(file);
+    std::optional<age::EncryptingOutput> sealed;
+    if (encrypt) {
+      sealed.emplace(hashed, recipients);
+    }
+    archive::Writer writer(sealed ? static_cast<archive::Output&>(*sealed) : hashed,
+                           archive::WriterOptions{options.zstd_level, 0});
     SnapshotWriter snapshot(writer, staging, time_ns, result.warnings, result.stats);
     for (const PlannedFile& file : result.plan.files) {
       const auto found = base.find(file.path);
@@ -551,6 +586,8 @@ CreateResult create_snapshot(const CreateOptions& options)
     manifest_entry.size = inner_text.size();
     writer.add_data(manifest_entry, inner_text);
     writer.finish();
+    archive_sha256 = hashed.sha256_hex();
+    archive_size = hashed.size();
     sync_path(partial);
     fs::rename(partial, archive_path);
     sync_path(archive_path.parent_path());
@@ -572,9 +609,9 @@ CreateResult create_snapshot(const CreateOptions& options)
       {"host", options.host},
       {"cell0ctl", CELL0CTL_VERSION},
       {"archive", {{"name", archive_path.filename().string()},
-                   {"size", fs::file_size(archive_path)},
-                   {"sha256", format::file_sha256(archive_path)},
-                   {"format", "pax+zstd"}}},
+                   {"size", archive_size},
+                   {"sha256", archive_sha256},
+                   {"format", encrypt ? "age(pax+zstd)" : "pax+zstd"}}},
       {"totals", {{"files", files.size()}, {"bytes", bytes},
                   {"stored_whole", result.stats.whole}, {"unchanged", result.stats.unchanged},
                   {"tails", result.stats.tails}, {"blocks", result.stats.blocks},
@@ -583,15 +620,45 @@ CreateResult create_snapshot(const CreateOptions& options)
       {"warnings", result.warnings},
       {"files", std::move(files)},
   };
-  const std::string text = manifest.dump(1) + "\n";
+  if (encrypt) {
+    manifest["encrypted"] = true;
+  }
+  std::string text = manifest.dump(1) + "\n";
+  const fs::path sealed_manifest = repository.root() / "snapshots" / (id + ".manifest.age");
   try {
+    if (encrypt) {
+      // The whole manifest (names, sizes, digests) sealed beside the archive; a summary is the
+      // commit record, so that list, status and prune work without a secret key; and this
+      // host keeps the whole manifest in its cache for the next differential.
+      std::string sealed_text;
+      age::Encryptor encryptor(recipients, [&](std::string_view bytes) { sealed_text.append(bytes); });
+      encryptor.write(text);
+      encryptor.finish();
+      write_file_atomically(sealed_manifest, sealed_text);
+      if (!options.cache_dir.empty()) {
+        const fs::path cache = format::cache_folder(repository, options.cache_dir);
+        std::error_code ec;
+        fs::create_directories(cache, ec);
+        fs::permissions(options.cache_dir, fs::perms::owner_all, ec);
+        fs::permissions(cache, fs::perms::owner_all, ec);
+        try {
+          write_file_atomically(cache / (id + ".json"), text);
+        } catch (const Error& e) {
+          result.warnings.push_back(fmt::format("cannot cache the manifest: {}", e.what()));
+        }
+      }
+      manifest.erase("files");
+      manifest["manifest"] = sealed_manifest.filename().string();
+      text = manifest.dump(1) + "\n";
+    }
     write_file_atomically(repository.manifest_path(id), text); // the commit record
   } catch (...) {
     std::error_code ec;
     fs::remove(archive_path, ec);
+    fs::remove(sealed_manifest, ec);
     throw;
   }
-  result.snapshot = snapshot_info(manifest, fs::file_size(archive_path) + text.size());
+  result.snapshot = snapshot_info(manifest, archive_size + text.size());
   result.seconds = format::seconds_since(start);
   return result;
 }

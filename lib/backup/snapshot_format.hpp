@@ -16,8 +16,10 @@
 // every file whole; a differential is relative to a full, an incremental to any snapshot, so
 // that restoring one means restoring its parent chain in order and applying each step.
 
+#include "lib/archive/stream.hpp"
 #include "lib/backup/delta.hpp"
 #include "lib/backup/repository.hpp"
+#include "lib/crypto/age.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -43,12 +45,49 @@ inline std::string stored(const nlohmann::json& file)
   return file.value("stored", std::string("whole"));
 }
 
+// What reading an encrypted repository takes: secret keys, and the cache where this host keeps
+// a plaintext copy of the manifests it wrote (so that backups need only public keys).
+struct Keys
+{
+  std::vector<age::Identity> identities;
+  std::filesystem::path cache_dir; // empty: none
+};
+
+Keys load_keys(const std::vector<std::filesystem::path>& identity_files,
+               const std::filesystem::path& cache_dir);
+
+// Where this host caches the manifests of `repository`.
+std::filesystem::path cache_folder(const Repository& repository, const std::filesystem::path& cache_dir);
+
+// The whole manifest of snapshot `id`: the one in the repository, or, for an encrypted
+// snapshot (whose <id>.json holds only a summary), the cached copy or <id>.manifest.age
+// decrypted. Throws Error(Errc::usage) when neither is at hand.
+nlohmann::json load_manifest(const Repository& repository, const std::string& id, const Keys& keys);
+
+// The archive file of a manifest (whole or summary).
+std::filesystem::path archive_of(const Repository& repository, const nlohmann::json& manifest);
+
+bool encrypted(const nlohmann::json& manifest);
+
+// Opens the archive of `manifest` for reading, decrypting it when needed (throws
+// Error(Errc::usage) when it is encrypted and `keys` has no identity).
+class ArchiveInput
+{
+public:
+  ArchiveInput(const Repository& repository, const nlohmann::json& manifest, const Keys& keys);
+  archive::Input& input() { return m_decrypting ? *m_decrypting : static_cast<archive::Input&>(*m_file); }
+
+private:
+  std::unique_ptr<archive::Input> m_file;
+  std::unique_ptr<archive::Input> m_decrypting;
+};
+
 // The runs of a "blocks" entry.
 BlockRuns runs_of(const nlohmann::json& file);
 
 // The snapshots to restore in order, from a full to `id`; throws Error(Errc::failed) naming
 // the first missing link.
-std::vector<nlohmann::json> chain(const Repository& repository, const std::string& id);
+std::vector<nlohmann::json> chain(const Repository& repository, const std::string& id, const Keys& keys);
 
 std::string rfc3339(std::int64_t time_ns);
 double seconds_since(std::chrono::steady_clock::time_point start);

@@ -48,7 +48,8 @@ std::string time_suffix()
 
 // Rebuilds the files of the last snapshot of `chain` in `staging`, applying each step in order.
 void materialize(const Repository& repository, const std::vector<nlohmann::json>& chain,
-                 const Scope& scope, const fs::path& staging, RestoreResult& result)
+                 const format::Keys& keys, const Scope& scope, const fs::path& staging,
+                 RestoreResult& result)
 {
   for (const nlohmann::json& step : chain) {
     const std::string step_id = step.value("id", "");
@@ -59,8 +60,8 @@ void materialize(const Repository& repository, const std::vector<nlohmann::json>
         selection.push_back(fmt::format("{}/{}", format::k_delta_folder, path));
       }
     }
-    const archive::ExtractResult extracted =
-        archive::extract(repository.archive_path(step_id), staging, selection, false);
+    format::ArchiveInput input(repository, step, keys);
+    const archive::ExtractResult extracted = archive::extract(input.input(), staging, selection, false);
     result.refused.insert(result.refused.end(), extracted.refused.begin(), extracted.refused.end());
     for (const auto& file : step["files"]) {
       const std::string path = file.value("path", "");
@@ -196,8 +197,10 @@ RestoreResult restore_snapshot(const RestoreOptions& options)
   const Repository repository = Repository::open(options.repository);
   const Lock lock = repository.lock(Deadline::after(options.lock_wait));
   result.id = options.at_ns ? repository.resolve_at(*options.at_ns) : repository.resolve(options.snapshot);
-  const std::vector<nlohmann::json> chain = format::chain(repository, result.id);
+  const format::Keys keys = format::load_keys(options.age_identity_files, options.cache_dir);
+  const std::vector<nlohmann::json> chain = format::chain(repository, result.id, keys);
   const nlohmann::json& manifest = chain.back();
+  result.manifest_files = manifest["files"];
   result.chain.reserve(chain.size());
   for (const auto& step : chain) {
     result.chain.push_back(step.value("id", ""));
@@ -236,10 +239,11 @@ RestoreResult restore_snapshot(const RestoreOptions& options)
     result.seconds = format::seconds_since(start);
     return result;
   }
-  for (const std::string& step : result.chain) {
-    if (!fs::exists(repository.archive_path(step))) {
+  for (const nlohmann::json& step : chain) {
+    if (!fs::exists(format::archive_of(repository, step))) {
       throw Error(Errc::failed,
-                  fmt::format("snapshot {} needs the archive of {}, which is missing", result.id, step),
+                  fmt::format("snapshot {} needs the archive of {}, which is missing", result.id,
+                              step.value("id", "")),
                   "restore another snapshot (`cell0ctl backup list`)");
     }
   }
@@ -257,7 +261,7 @@ RestoreResult restore_snapshot(const RestoreOptions& options)
   fs::create_directories(staging);
   bool swapped = false;
   try {
-    materialize(repository, chain, scope, staging, result);
+    materialize(repository, chain, keys, scope, staging, result);
     settle(manifest, scope, staging);
     const auto problems = check_restored(manifest, staging, scope, result.files, result.bytes);
     if (!problems.empty()) {

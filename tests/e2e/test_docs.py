@@ -220,23 +220,26 @@ class FlagsTest(DocsCase):
 
     def test_backup_flags_are_in_cell0ctl_backup_1_and_every_completion(self) -> None:
         flags: list[str] = []
-        for args in (("backup",), ("backup", "list"), ("backup", "verify")):
+        for args in (("backup",), ("backup", "list"), ("backup", "verify"), ("backup", "prune"), ("backup", "status")):
             found, _ = self.flags_and_values(*args)
             flags += [flag for flag in found if flag not in flags]
-        for expected in ("--repo", "--lock-wait", "--dry-run", "--include", "--exclude", "--compression"):
+        for expected in ("--repo", "--lock-wait", "--dry-run", "--include", "--exclude", "--compression",
+                         "--metrics-file", "--age-recipient", "--age-recipients-file", "--age-identity",
+                         "--restore", "--scratch", "--keep-last", "--keep-daily", "--apply", "--max-age",
+                         "--max-untested"):
             self.assertIn(expected, flags)
         self.assertDocumented(flags, MAN_BACKUP, self.man_backup, "OPTIONS")
 
     def test_restore_flags_are_in_cell0ctl_restore_1_and_every_completion(self) -> None:
         flags, _ = self.flags_and_values("restore")
-        for expected in ("--repo", "--lock-wait", "--to", "--only", "--dry-run", "--force"):
+        for expected in ("--repo", "--lock-wait", "--to", "--only", "--dry-run", "--force", "--age-identity"):
             self.assertIn(expected, flags)
         self.assertDocumented(flags, MAN_RESTORE, self.man_restore, "OPTIONS")
 
     def test_backup_subcommands_are_documented_and_completed(self) -> None:
         result = self.run_binary("backup", "--help")
         subcommands = help_subcommands(result.stdout)
-        self.assertEqual(["list", "verify"], subcommands, result.stdout)
+        self.assertEqual(["list", "verify", "prune", "status"], subcommands, result.stdout)
         documented = [tag.split()[0] for tag in tags(sections(self.man_backup)["SUBCOMMANDS"])]
         self.assertEqual(subcommands, documented, "SUBCOMMANDS of cell0ctl-backup(1): one .TP per subcommand")
         for path in COMPLETION_FILES:
@@ -357,8 +360,9 @@ class RenderTest(unittest.TestCase):
                        "ENVIRONMENT", "FILES", "SEE ALSO"],
             MAN_DOCTOR: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "CHECKS", "FORMATS", "EXIT STATUS",
                          "EXAMPLES", "SEE ALSO"],
-            MAN_BACKUP: ["NAME", "SYNOPSIS", "DESCRIPTION", "SNAPSHOT KINDS", "OPTIONS", "SUBCOMMANDS", "REPOSITORY LAYOUT",
-                         "EXIT STATUS", "EXAMPLES", "LIMITATIONS", "SEE ALSO"],
+            MAN_BACKUP: ["NAME", "SYNOPSIS", "DESCRIPTION", "SNAPSHOT KINDS", "ENCRYPTION", "OPTIONS",
+                         "SUBCOMMANDS", "RETENTION", "MONITORING", "REPOSITORY LAYOUT", "EXIT STATUS", "FILES",
+                         "EXAMPLES", "LIMITATIONS", "SEE ALSO"],
             MAN_RESTORE: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "EXAMPLES",
                           "LIMITATIONS", "SEE ALSO"],
         }
@@ -491,13 +495,18 @@ class BashCompletionTest(DocsCase):
         self.assertEqual(["cell0ctl-folder"], self.complete("cell0ctl", "--cell0-home", "cell0ctl-"))
 
     def test_backup_offers_its_subcommands(self) -> None:
-        self.assertEqual(["list", "verify"], self.complete("cell0ctl", "backup", ""))
-        self.assertEqual(["list", "verify"], self.complete("cell0ctl", "-q", "backup", "--repo", "/tmp", ""))
+        subcommands = help_subcommands(self.run_binary("backup", "--help").stdout)
+        self.assertEqual(["list", "verify", "prune", "status"], subcommands)
+        self.assertEqual(subcommands, self.complete("cell0ctl", "backup", ""))
+        self.assertEqual(subcommands, self.complete("cell0ctl", "-q", "backup", "--repo", "/tmp", ""))
         self.assertEqual(["verify"], self.complete("cell0ctl", "backup", "v"))
+        self.assertEqual(["prune"], self.complete("cell0ctl", "backup", "p"))
+        self.assertEqual(["status"], self.complete("cell0ctl", "backup", "--metrics-file", "m.prom", "s"))
 
     def test_backup_and_restore_offer_exactly_their_flags(self) -> None:
         flags, _ = help_options(self.run_binary("--help").stdout)
-        for command in (["backup"], ["backup", "list"], ["backup", "verify"], ["restore"]):
+        for command in (["backup"], ["backup", "list"], ["backup", "verify"], ["backup", "prune"],
+                        ["backup", "status"], ["restore"]):
             own, _ = help_options(self.run_binary(*command, "--help").stdout)
             with self.subTest(command=" ".join(command)):
                 self.assertEqual(sorted(set(own) | set(flags)),
@@ -507,10 +516,24 @@ class BashCompletionTest(DocsCase):
         Path(self.home, "cell0ctl-config.yaml").write_text("{}\n", encoding="utf-8")
         Path(self.home, "cell0ctl-folder").mkdir(exist_ok=True)
         for words in (["backup", "--repo"], ["backup", "list", "--repo"], ["backup", "verify", "--repo"],
-                      ["restore", "--repo"], ["restore", "--to"]):
+                      ["backup", "prune", "--repo"], ["backup", "status", "--repo"],
+                      ["backup", "verify", "--scratch"], ["restore", "--repo"], ["restore", "--to"]):
             with self.subTest(words=" ".join(words)):
                 self.assertEqual(["cell0ctl-folder"], self.complete("cell0ctl", *words, "cell0ctl-"))
         self.assertEqual(["cell0ctl-folder"], self.complete("cell0ctl", "backup", "--repo", "=", "cell0ctl-"))
+
+    def test_metrics_and_key_files_complete_files(self) -> None:
+        Path(self.home, "cell0ctl-metrics.prom").write_text("", encoding="utf-8")
+        Path(self.home, "cell0ctl-folder").mkdir(exist_ok=True)
+        for words in (["backup", "--metrics-file"], ["backup", "verify", "--metrics-file"],
+                      ["backup", "prune", "--metrics-file"], ["backup", "--age-recipients-file"],
+                      ["backup", "--age-identity"], ["backup", "verify", "--age-identity"],
+                      ["restore", "--age-identity"]):
+            with self.subTest(words=" ".join(words)):
+                self.assertEqual(["cell0ctl-folder", "cell0ctl-metrics.prom"],
+                                 sorted(self.complete("cell0ctl", *words, "cell0ctl-")))
+        self.assertEqual(["cell0ctl-metrics.prom"],
+                         self.complete("cell0ctl", "backup", "--metrics-file", "=", "cell0ctl-m"))
 
     def test_backup_and_restore_option_values(self) -> None:
         self.assertEqual(["text", "json"], self.complete("cell0ctl", "backup", "--format", ""))
@@ -519,6 +542,18 @@ class BashCompletionTest(DocsCase):
                          self.complete("cell0ctl", "backup", "--compression", ""))
         self.assertIn("30s", self.complete("cell0ctl", "restore", "--lock-wait", ""))
         self.assertEqual([], self.complete("cell0ctl", "backup", "--exclude", ""))
+        self.assertEqual([], self.complete("cell0ctl", "backup", "--age-recipient", ""))
+        for flag in ("--keep-last", "--keep-hourly", "--keep-daily", "--keep-weekly", "--keep-monthly",
+                     "--keep-yearly"):
+            with self.subTest(flag=flag):
+                replies = self.complete("cell0ctl", "backup", "prune", flag, "")
+                self.assertTrue(replies and all(reply.isdigit() for reply in replies), replies)
+        self.assertEqual(["7", "14", "30"], self.complete("cell0ctl", "backup", "prune", "--keep-daily", ""))
+        self.assertIn("26h", self.complete("cell0ctl", "backup", "status", "--max-age", ""))
+        self.assertIn("8d", self.complete("cell0ctl", "backup", "status", "--max-untested", ""))
+        # --apply is a flag: what follows it is not its value.
+        self.assertEqual([], self.complete("cell0ctl", "backup", "prune", "--apply", ""))
+        self.assertEqual(["--keep-daily"], self.complete("cell0ctl", "backup", "prune", "--apply", "--keep-d"))
 
     def test_snapshots_come_from_the_repository_on_the_line(self) -> None:
         work = Path(tempfile.mkdtemp(prefix="work-snapshots-", dir=self.home))
@@ -529,7 +564,9 @@ class BashCompletionTest(DocsCase):
         self.assertEqual(0, created.returncode, created.stderr)
         snapshot = json.loads(created.stdout)["snapshot"]["id"]
         for words in (["restore", "--repo", str(repo)], ["backup", "verify", "--repo", str(repo)],
-                      ["backup", "--repo", str(repo), "verify"]):
+                      ["backup", "--repo", str(repo), "verify"],
+                      ["backup", "verify", "--restore", "--repo", str(repo)],
+                      ["restore", "--age-identity", "key.txt", "--repo", str(repo)]):
             with self.subTest(words=" ".join(words)):
                 self.assertEqual(["latest", snapshot], self.complete("cell0ctl", *words, ""))
         self.assertEqual([snapshot], self.complete("cell0ctl", "restore", "--repo", str(repo), snapshot[:4]))
@@ -590,9 +627,11 @@ class FishCompletionTest(DocsCase):
         self.assertLessEqual(set(flags) | set(doctor_flags), set(self.complete("cell0ctl doctor -")))
 
     def test_backup_and_restore(self) -> None:
-        self.assertEqual(["list", "verify"], sorted(self.complete("cell0ctl backup ")))
+        subcommands = help_subcommands(self.run_binary("backup", "--help").stdout)
+        self.assertEqual(["list", "verify", "prune", "status"], subcommands)
+        self.assertEqual(sorted(subcommands), sorted(self.complete("cell0ctl backup ")))
         flags, _ = help_options(self.run_binary("--help").stdout)
-        for command in ("backup", "backup list", "backup verify", "restore"):
+        for command in ("backup", "backup list", "backup verify", "backup prune", "backup status", "restore"):
             own, _ = help_options(self.run_binary(*command.split(), "--help").stdout)
             with self.subTest(command=command):
                 self.assertEqual(sorted(set(own) | set(flags)),
@@ -601,6 +640,13 @@ class FishCompletionTest(DocsCase):
         Path(self.home, "cell0ctl-file").write_text("", encoding="utf-8")
         self.assertEqual(["cell0ctl-folder/"], self.complete("cell0ctl backup --repo cell0ctl-"))
         self.assertEqual(["cell0ctl-folder/"], self.complete("cell0ctl restore --to cell0ctl-"))
+        self.assertEqual(["cell0ctl-folder/"], self.complete("cell0ctl backup verify --scratch cell0ctl-"))
+        for line in ("cell0ctl backup --metrics-file cell0ctl-", "cell0ctl backup prune --metrics-file cell0ctl-",
+                     "cell0ctl backup --age-recipients-file cell0ctl-", "cell0ctl restore --age-identity cell0ctl-"):
+            with self.subTest(line=line):
+                self.assertEqual(["cell0ctl-file", "cell0ctl-folder/"], sorted(self.complete(line)))
+        self.assertEqual(["14", "30", "7"], sorted(self.complete("cell0ctl backup prune --keep-daily ")))
+        self.assertIn("latest", self.complete("cell0ctl backup verify --restore "))
         self.assertEqual(["json", "text"], sorted(self.complete("cell0ctl restore --format ")))
         self.assertIn("latest", self.complete("cell0ctl restore "))
 
@@ -681,9 +727,11 @@ class ContractTest(DocsCase):
         self.assertEqual("unknown", json.loads(result.stdout)["checks"][0]["status"])
 
     def test_backup_and_restore_document_the_statuses_of_their_help(self) -> None:
-        for command, page, expected in ((["backup"], self.man_backup, [0, 2, 3, 64, 75, 78]),
+        for command, page, expected in ((["backup"], self.man_backup, [0, 1, 2, 3, 64, 75, 78]),
                                         (["backup", "list"], self.man_backup, None),
                                         (["backup", "verify"], self.man_backup, None),
+                                        (["backup", "prune"], self.man_backup, None),
+                                        (["backup", "status"], self.man_backup, None),
                                         (["restore"], self.man_restore, [0, 2, 3, 64, 75, 78])):
             result = self.run_binary(*command, "--help")
             statuses = help_exit_statuses(result.stdout)
@@ -716,6 +764,18 @@ class ContractTest(DocsCase):
             ("saved", ["backup", "--repo", str(repo)], 0),
             ("listed", ["backup", "list", "--repo", str(repo)], 0),
             ("sound", ["backup", "verify", "--repo", str(repo)], 0),
+            ("metrics in a missing folder: a warning", ["backup", "verify", "--repo", str(repo),
+                                                        "--metrics-file", str(work / "absent" / "x.prom")], 0),
+            ("never tested", ["backup", "status", "--repo", str(repo)], 1),
+            ("restore test", ["backup", "verify", "--restore", "--repo", str(repo),
+                              "--scratch", str(work / "scratch")], 0),
+            ("tested", ["backup", "status", "--repo", str(repo)], 0),
+            ("too old", ["backup", "status", "--repo", str(repo), "--max-age", "0s"], 1),
+            ("bad --max-age", ["backup", "status", "--repo", str(repo), "--max-age", "soon"], 64),
+            ("no snapshot at all", ["backup", "status", "--repo", str(empty_repo)], 2),
+            ("prune without a policy", ["backup", "prune", "--repo", str(repo)], 64),
+            ("prune with a negative count", ["backup", "prune", "--repo", str(repo), "--keep-daily", "-1"], 64),
+            ("prune plan", ["backup", "prune", "--repo", str(repo), "--keep-last", "1"], 0),
             ("not a repository", ["backup", "list", "--repo", str(plain)], 2),
             ("neither empty nor a repository", ["backup", "--repo", str(plain)], 2),
             ("no snapshot", ["backup", "verify", "--repo", str(empty_repo)], 64),
@@ -738,6 +798,12 @@ class ContractTest(DocsCase):
         result = self.run_binary(*common, "backup", "verify", "--repo", str(repo))
         with self.subTest(case="damaged"):
             self.assertEqual(2, result.returncode, result.stdout + result.stderr)
+        for name, args in (("a failed restore test", ["backup", "verify", "--restore", "--repo", str(repo),
+                                                      "--scratch", str(work / "scratch")]),
+                           ("status after a failed restore test", ["backup", "status", "--repo", str(repo)])):
+            result = self.run_binary(*common, *args)
+            with self.subTest(case=name):
+                self.assertEqual(2, result.returncode, result.stdout + result.stderr)
 
     def test_commands_documented_as_available_are_the_binarys(self) -> None:
         commands = tagged_paragraphs(sections(self.man_main)["COMMANDS"])
