@@ -559,8 +559,8 @@ CreateResult create_snapshot(const CreateOptions& options)
     fs::create_directories(staging);
     // The archive goes through the encryption (when asked) and a hash of what is stored, so
     // that the manifest gets the stored file's SHA-256 without reading it again.
-    archive::FileOutput file(partial);
-    archive::HashingOutput hashed(file);
+    archive::FileOutput stored(partial);
+    archive::HashingOutput hashed(stored);
     std::optional<age::EncryptingOutput> sealed;
     if (encrypt) {
       sealed.emplace(hashed, recipients);
@@ -631,7 +631,7 @@ CreateResult create_snapshot(const CreateOptions& options)
       // commit record, so that list, status and prune work without a secret key; and this
       // host keeps the whole manifest in its cache for the next differential.
       std::string sealed_text;
-      age::Encryptor encryptor(recipients, [&](std::string_view bytes) { sealed_text.append(bytes); });
+      age::Encryptor encryptor(recipients, [&](std::string_view piece) { sealed_text.append(piece); });
       encryptor.write(text);
       encryptor.finish();
       write_file_atomically(sealed_manifest, sealed_text);
