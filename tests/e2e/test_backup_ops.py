@@ -87,6 +87,12 @@ class BackupOpsTest(unittest.TestCase):
         self.assertIn("no identity matches", result.stderr)
         self.assertNotIn("AGE-SECRET-KEY", result.stderr + result.stdout)
 
+    def test_the_manifest_records_ollamas_models_not_their_blobs(self) -> None:
+        self.deployment.start_ollama("llama3.2:3b", "nomic-embed-text:latest")
+        snapshot = self.backup()
+        manifest = json.loads((self.repo / "snapshots" / f"{snapshot['id']}.json").read_text())
+        self.assertEqual(["llama3.2:3b", "nomic-embed-text:latest"], sorted(manifest["ollama_models"]))
+
     def test_prune_is_a_dry_run_by_default_and_keeps_what_kept_snapshots_need(self) -> None:
         ids = [self.backup("--kind", "full")["id"]]
         for n in range(3):
