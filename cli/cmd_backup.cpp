@@ -654,8 +654,12 @@ int run_restore(const BackupOptions& options, const GlobalOptions& global, Sessi
     auto restored = std::make_shared<Inputs>(*inputs);
     restored->home = {options.to.empty() ? result.target : fs::path(options.to) / "cell0", "restore"};
     restored->home.value = fs::absolute(restored->home.value);
+    // Doctor's few seconds per check suit a terminal, not the check of a restore that may
+    // have taken minutes and holds large vector files: a minute for the lot.
+    RunOptions checks_options;
+    checks_options.timeout = std::chrono::seconds(60);
     report = run_checks(select_checks(checks::all_checks(), {"data", "config.parse"}, {}, tag_doctor),
-                        restored, RunOptions{});
+                        restored, checks_options);
   }
   if (fmt_name == "json") {
     nlohmann::ordered_json out = {{"id", result.id}, {"target", result.target.string()},
