@@ -5,6 +5,7 @@
 #include "lib/backup/s3_client.hpp"
 #include "lib/backup/s3_xml.hpp"
 #include "lib/core/error.hpp"
+#include "lib/util/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -111,7 +112,7 @@ std::string send_parts(s3::Client& client,
     }
     parts += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>",
                          number,
-                         s3::xml_escape(reply.etag));
+                         util::xml_escape(reply.etag));
   }
   return parts;
 }

@@ -22,7 +22,4 @@ std::optional<std::string> xml_text(std::string_view xml, std::string_view tag);
 // An unknown or malformed entity is kept as it is.
 std::string xml_decode(std::string_view text);
 
-// `text` safe inside an element: & < > escaped.
-std::string xml_escape(std::string_view text);
-
 } // namespace cell0ctl::backup::s3

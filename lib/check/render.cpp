@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "lib/check/render.hpp"
 
+#include "lib/util/strings.hpp"
+
 #include "lib/check/runner.hpp"
 
 #include "cell0ctl_version.hpp"
@@ -142,39 +144,6 @@ nlohmann::ordered_json report_json(const Report& report, const std::string& comm
   };
 }
 
-std::string xml_escape(std::string_view text)
-{
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&apos;";
-      break;
-    default:
-      // Control characters other than tab and newlines are not allowed in XML 1.0.
-      if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-        out += ' ';
-      } else {
-        out += c;
-      }
-    }
-  }
-  return out;
-}
-
 void render_junit(std::ostream& out, const Report& report, const std::string& command)
 {
   const Summary s = report.summary();
@@ -183,7 +152,7 @@ void render_junit(std::ostream& out, const Report& report, const std::string& co
   // <testsuites> and its one <testsuite> carry the same counts.
   const std::string counts = fmt::format("name=\"cell0ctl {}\" tests=\"{}\" failures=\"{}\" "
                                          "errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\"",
-                                         xml_escape(command),
+                                         util::xml_escape(command),
                                          report.results.size(),
                                          s.fail,
                                          s.unknown,
@@ -195,9 +164,9 @@ void render_junit(std::ostream& out, const Report& report, const std::string& co
     const Finding& f = result.finding;
     const std::string id(result.check->id);
     out << fmt::format("    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3f}\">",
-                       xml_escape(command),
-                       xml_escape(result.check->group()),
-                       xml_escape(id),
+                       util::xml_escape(command),
+                       util::xml_escape(result.check->group()),
+                       util::xml_escape(id),
                        static_cast<double>(result.duration.count()) / 1000.0);
     std::string body = f.details;
     if (!f.remediation.empty()) {
@@ -206,23 +175,23 @@ void render_junit(std::ostream& out, const Report& report, const std::string& co
     switch (f.status) {
     case Status::fail:
       out << fmt::format("\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    ",
-                         xml_escape(f.code),
-                         xml_escape(f.summary),
-                         xml_escape(body));
+                         util::xml_escape(f.code),
+                         util::xml_escape(f.summary),
+                         util::xml_escape(body));
       break;
     case Status::unknown:
       out << fmt::format("\n      <error type=\"{}\" message=\"{}\">{}</error>\n    ",
-                         xml_escape(f.code),
-                         xml_escape(f.summary),
-                         xml_escape(body));
+                         util::xml_escape(f.code),
+                         util::xml_escape(f.summary),
+                         util::xml_escape(body));
       break;
     case Status::skip:
-      out << fmt::format("\n      <skipped message=\"{}\"/>\n    ", xml_escape(f.summary));
+      out << fmt::format("\n      <skipped message=\"{}\"/>\n    ", util::xml_escape(f.summary));
       break;
     case Status::warn:
       out << fmt::format("\n      <system-out>warning: {}{}</system-out>\n    ",
-                         xml_escape(f.summary),
-                         body.empty() ? "" : "\n" + xml_escape(body));
+                         util::xml_escape(f.summary),
+                         body.empty() ? "" : "\n" + util::xml_escape(body));
       break;
     case Status::ok:
       break;

@@ -29,7 +29,4 @@ nlohmann::ordered_json report_json(const Report& report, const std::string& comm
 // unknown -> <error>, skip -> <skipped>, warn -> passes with <system-out>.
 void render_junit(std::ostream& out, const Report& report, const std::string& command);
 
-// Escapes `text` for XML character data and attribute values.
-std::string xml_escape(std::string_view text);
-
 } // namespace cell0ctl

@@ -119,4 +119,37 @@ int compare_versions(std::string_view left, std::string_view right)
   return a == b ? 0 : 1;
 }
 
+std::string xml_escape(std::string_view text)
+{
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&apos;";
+      break;
+    default:
+      // Control characters other than tab and newlines are not allowed in XML 1.0.
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+        out += ' ';
+      } else {
+        out += c;
+      }
+    }
+  }
+  return out;
+}
+
 } // namespace cell0ctl::util

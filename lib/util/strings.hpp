@@ -22,6 +22,10 @@ std::string last_lines(std::string_view text, std::size_t max_lines);
 // Returns `text` lower-cased (ASCII only).
 std::string to_lower(std::string_view text);
 
+// Escapes `text` for XML character data and attribute values: & < > " ' as entities, control
+// characters that XML 1.0 does not allow as spaces.
+std::string xml_escape(std::string_view text);
+
 // Parses a whole decimal integer; returns false on anything else (sign, blanks, overflow).
 bool parse_uint(std::string_view text, unsigned long long& value);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "lib/check/render.hpp"
+#include "lib/util/strings.hpp"
 #include "lib/check/runner.hpp"
 
 #include <doctest/doctest.h>
@@ -224,11 +225,11 @@ TEST_CASE("render_junit")
   }
 }
 
-TEST_CASE("xml_escape")
+TEST_CASE("util::xml_escape")
 {
-  CHECK(xml_escape("<a href=\"x\">Tom & 'Jerry'</a>")
+  CHECK(util::xml_escape("<a href=\"x\">Tom & 'Jerry'</a>")
         == "&lt;a href=&quot;x&quot;&gt;Tom &amp; &apos;Jerry&apos;&lt;/a&gt;");
-  CHECK(xml_escape("tab\tnew\nline\r") == "tab\tnew\nline\r");
-  CHECK(xml_escape(std::string("bell\a esc\033 nul\0!", 16)) == "bell  esc  nul !");
-  CHECK(xml_escape("caf\xc3\xa9") == "caf\xc3\xa9");
+  CHECK(util::xml_escape("tab\tnew\nline\r") == "tab\tnew\nline\r");
+  CHECK(util::xml_escape(std::string("bell\a esc\033 nul\0!", 16)) == "bell  esc  nul !");
+  CHECK(util::xml_escape("caf\xc3\xa9") == "caf\xc3\xa9");
 }
