@@ -5,6 +5,7 @@
 #include "cli/common.hpp"
 #include "lib/backup/api.hpp"
 #include "lib/backup/metrics.hpp"
+#include "lib/backup/mirror.hpp"
 #include "lib/backup/retention.hpp"
 #include "lib/backup/status.hpp"
 #include "lib/core/error.hpp"
@@ -20,7 +21,9 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <functional>
 #include <memory>
+#include <set>
 
 #include <unistd.h>
 
@@ -33,6 +36,8 @@ namespace {
 struct BackupOptions
 {
   std::string repository;
+  std::string s3_endpoint; // empty: s3.endpoint, then the environment
+  std::string s3_region;   // empty: s3.region, then the environment
   bool dry_run = false;
   std::vector<std::string> include;
   std::vector<std::string> exclude;
@@ -58,6 +63,9 @@ struct BackupOptions
   std::vector<std::string> age_recipients;
   std::vector<std::string> age_recipients_files;
   std::vector<std::string> age_identities;
+  // copy
+  std::string copy_to;
+  std::vector<std::string> snapshots;
   // status
   std::string max_age = "26h";
   std::string max_untested = "8d";
@@ -93,13 +101,13 @@ double now_seconds()
 // Writes --metrics-file for `operation` when asked: what the run did, plus what the repository
 // says (newest snapshot, count, last restore test). Never lets a metrics problem hide the
 // run's own outcome: it is reported as a warning.
-void write_metrics(const BackupOptions& options, const fs::path& repository, backup::BackupMetrics metrics,
-                   Session& session)
+void write_metrics(const BackupOptions& options, const std::string& name, const fs::path& repository,
+                   backup::BackupMetrics metrics, Session& session)
 {
   if (options.metrics_file.empty()) {
     return;
   }
-  metrics.repository = repository.string();
+  metrics.repository = name;
   metrics.duration_seconds = now_seconds() - metrics.started_seconds;
   try {
     const auto status = backup::repository_status(backup::Repository::open(repository));
@@ -123,8 +131,8 @@ void write_metrics(const BackupOptions& options, const fs::path& repository, bac
 
 // Runs `body`, writing the metrics of a failure when it throws.
 template <class F>
-int with_metrics(const BackupOptions& options, const std::string& operation, const fs::path& repository,
-                 Session& session, F&& body)
+int with_metrics(const BackupOptions& options, const std::string& operation, const std::string& name,
+                 const fs::path& repository, Session& session, F&& body)
 {
   backup::BackupMetrics metrics;
   metrics.operation = operation;
@@ -132,11 +140,11 @@ int with_metrics(const BackupOptions& options, const std::string& operation, con
   try {
     const int status = body(metrics);
     metrics.success = status == 0;
-    write_metrics(options, repository, metrics, session);
+    write_metrics(options, name, repository, metrics, session);
     return status;
   } catch (...) {
     metrics.success = false;
-    write_metrics(options, repository, metrics, session);
+    write_metrics(options, name, repository, metrics, session);
     throw;
   }
 }
@@ -151,7 +159,7 @@ std::chrono::milliseconds lock_wait(const BackupOptions& options)
   return *wait;
 }
 
-fs::path repository_path(const BackupOptions& options, const Inputs& inputs)
+std::string repository_option(const BackupOptions& options, const Inputs& inputs)
 {
   if (!options.repository.empty()) {
     return options.repository;
@@ -160,8 +168,74 @@ fs::path repository_path(const BackupOptions& options, const Inputs& inputs)
     return *setting;
   }
   throw Error(Errc::usage, "no backup repository given",
-              "pass --repo DIR, or set `repository:` in cell0ctl's configuration");
+              "pass --repo DIR or --repo s3://BUCKET/PREFIX, or set `repository:` in cell0ctl's "
+              "configuration");
 }
+
+// Where this host keeps the manifests of encrypted snapshots it wrote and the mirrors of
+// repositories in object storage: $XDG_CACHE_HOME/cell0ctl or ~/.cache/cell0ctl.
+fs::path cache_dir(const Inputs& inputs)
+{
+  if (const auto xdg = inputs.environ.non_empty("XDG_CACHE_HOME")) {
+    return fs::path(*xdg) / "cell0ctl";
+  }
+  return inputs.user_home / ".cache" / "cell0ctl";
+}
+
+// The store of an "s3://" repository URL, with the endpoint and region of the options, else
+// of cell0ctl's configuration (s3.endpoint, s3.region), else of the environment.
+std::unique_ptr<backup::Store> open_store(const std::string& url, const BackupOptions& options,
+                                          const Inputs& inputs)
+{
+  const std::string endpoint =
+      !options.s3_endpoint.empty() ? options.s3_endpoint : inputs.settings.string("s3.endpoint").value_or("");
+  const std::string region =
+      !options.s3_region.empty() ? options.s3_region : inputs.settings.string("s3.region").value_or("");
+  return backup::snapshot_api().open_store(url, endpoint, region, inputs.environ);
+}
+
+// The repository of --repo: a folder, or object storage worked on through this host's mirror
+// (mirror.hpp), which a Target opens under the mirror's lock and keeps locked while it lives.
+class Target
+{
+public:
+  Target(const BackupOptions& options, const Inputs& inputs) : m_name(repository_option(options, inputs))
+  {
+    if (backup::is_store_url(m_name)) {
+      m_root = backup::mirror_folder(cache_dir(inputs), m_name);
+      m_mirror = std::make_unique<backup::Mirror>(open_store(m_name, options, inputs), m_root);
+    } else {
+      m_root = m_name;
+    }
+  }
+
+  const std::string& name() const { return m_name; }
+  const fs::path& root() const { return m_root; }
+  backup::Mirror* mirror() { return m_mirror.get(); }
+
+  // Opens the repository (with `create`, making it first when absent; a local one is made by
+  // the backup itself); a mirror is brought in step with its store under its lock.
+  backup::Repository open(bool create, std::chrono::milliseconds lock_wait)
+  {
+    if (!m_mirror) {
+      return create ? backup::Repository::open_or_create(m_root) : backup::Repository::open(m_root);
+    }
+    std::error_code ec;
+    fs::create_directories(m_root, ec);
+    fs::permissions(m_root.parent_path().parent_path(), fs::perms::owner_all, ec);
+    fs::permissions(m_root, fs::perms::owner_all, ec);
+    if (!m_lock) {
+      m_lock = backup::Repository::lock(m_root, m_name, Deadline::after(lock_wait));
+    }
+    return m_mirror->pull(create);
+  }
+
+private:
+  std::string m_name;
+  fs::path m_root;
+  std::unique_ptr<backup::Mirror> m_mirror;
+  std::optional<backup::Lock> m_lock;
+};
 
 std::string format(const GlobalOptions& global)
 {
@@ -208,16 +282,6 @@ std::vector<std::string> ollama_models(const Inputs& inputs, const Log& log)
   return models;
 }
 
-// Where this host keeps the manifests of encrypted snapshots it wrote: $XDG_CACHE_HOME/cell0ctl
-// or ~/.cache/cell0ctl.
-fs::path cache_dir(const Inputs& inputs)
-{
-  if (const auto xdg = inputs.environ.non_empty("XDG_CACHE_HOME")) {
-    return fs::path(*xdg) / "cell0ctl";
-  }
-  return inputs.user_home / ".cache" / "cell0ctl";
-}
-
 std::vector<fs::path> paths_of(const std::vector<std::string>& values)
 {
   return {values.begin(), values.end()};
@@ -231,7 +295,7 @@ std::string host_name()
 }
 
 int create(const BackupOptions& options, const GlobalOptions& global, Session& session,
-           const std::shared_ptr<Inputs>& inputs, const fs::path& repository, backup::BackupMetrics& metrics)
+           const std::shared_ptr<Inputs>& inputs, Target& target, backup::BackupMetrics& metrics)
 {
   const std::string fmt_name = format(global);
   // Pre-flight: the home must exist; other findings are reported, not fatal.
@@ -242,13 +306,16 @@ int create(const BackupOptions& options, const GlobalOptions& global, Session& s
                 report.results.front().finding.remediation);
   }
   backup::CreateOptions create;
-  create.repository = repository;
+  create.repository = target.root();
   Facts facts(*inputs);
   const auto& root = facts.cell0_root();
   create.roots = backup::cell0_sources(inputs->home.value, inputs->user_home,
                                        root ? root->value : fs::path());
-  create.selection.include = options.include;
-  create.selection.exclude = options.exclude;
+  // The configuration's lists (backup.include, backup.exclude), then the command line's.
+  create.selection.include = inputs->settings.strings("backup.include");
+  create.selection.include.insert(create.selection.include.end(), options.include.begin(), options.include.end());
+  create.selection.exclude = inputs->settings.strings("backup.exclude");
+  create.selection.exclude.insert(create.selection.exclude.end(), options.exclude.begin(), options.exclude.end());
   create.dry_run = options.dry_run;
   create.zstd_level = options.compression;
   create.host = host_name();
@@ -276,7 +343,25 @@ int create(const BackupOptions& options, const GlobalOptions& global, Session& s
   } else if (const auto every = inputs->settings.duration("backup.full_every")) {
     create.full_every = std::chrono::duration_cast<std::chrono::seconds>(*every);
   }
+  if (target.mirror() != nullptr && !options.dry_run) {
+    target.open(true, create.lock_wait); // the mirror in step with its store, and locked
+    create.lock_held = true;
+  }
   const backup::CreateResult result = backup::snapshot_api().create(create);
+  if (target.mirror() != nullptr && !options.dry_run) {
+    try {
+      target.mirror()->push(result.snapshot.id);
+    } catch (const Error& e) {
+      // Not in the store: not a snapshot. The mirror forgets it, so that no later one builds on it.
+      backup::Repository::open(target.root()).remove_snapshot(result.snapshot.id);
+      throw Error(Errc::failed,
+                  fmt::format("snapshot {} could not be uploaded to {}: {}", result.snapshot.id,
+                              target.name(), e.what()),
+                  e.hint().empty() ? "check the endpoint, the credentials and the network, then run the "
+                                     "backup again"
+                                   : e.hint());
+    }
+  }
   metrics.kind = result.snapshot.kind;
   metrics.files = result.snapshot.files;
   metrics.data_bytes = result.snapshot.data_bytes;
@@ -332,21 +417,23 @@ int create(const BackupOptions& options, const GlobalOptions& global, Session& s
 int run_create(const BackupOptions& options, const GlobalOptions& global, Session& session)
 {
   auto inputs = make_inputs(global, session);
-  const fs::path repository = repository_path(options, *inputs);
+  Target target(options, *inputs);
   if (options.dry_run) {
     backup::BackupMetrics ignored;
-    return create(options, global, session, inputs, repository, ignored);
+    return create(options, global, session, inputs, target, ignored);
   }
-  return with_metrics(options, "backup", repository, session, [&](backup::BackupMetrics& metrics) {
-    return create(options, global, session, inputs, repository, metrics);
-  });
+  return with_metrics(options, "backup", target.name(), target.root(), session,
+                      [&](backup::BackupMetrics& metrics) {
+                        return create(options, global, session, inputs, target, metrics);
+                      });
 }
 
 int run_list(const BackupOptions& options, const GlobalOptions& global, Session& session)
 {
   const std::string fmt_name = format(global);
   auto inputs = make_inputs(global, session);
-  const auto repository = backup::Repository::open(repository_path(options, *inputs));
+  Target target(options, *inputs);
+  const auto repository = target.open(false, lock_wait(options));
   const auto snapshots = repository.list();
   if (fmt_name == "json") {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -367,21 +454,50 @@ int run_list(const BackupOptions& options, const GlobalOptions& global, Session&
   return 0;
 }
 
+// Drops the archives a mirror fetched when it goes, whatever happened.
+struct DropArchives
+{
+  backup::Mirror* mirror;
+  ~DropArchives()
+  {
+    if (mirror != nullptr) {
+      mirror->drop_archives();
+    }
+  }
+};
+
+double seconds_of(const std::function<void()>& work)
+{
+  const auto start = std::chrono::steady_clock::now();
+  work();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 int verify(const BackupOptions& options, const GlobalOptions& global, Session& session,
-           const std::shared_ptr<Inputs>& inputs, const fs::path& repository_root,
-           backup::BackupMetrics& metrics)
+           const std::shared_ptr<Inputs>& inputs, Target& target, backup::BackupMetrics& metrics)
 {
   const std::string fmt_name = format(global);
-  const auto repository = backup::Repository::open(repository_root);
+  const auto repository = target.open(false, lock_wait(options));
   const std::string id = repository.resolve(options.snapshot);
+  backup::Mirror* mirror = target.mirror();
+  const DropArchives drop{mirror};
   if (options.restore_test) {
     const fs::path scratch = !options.scratch.empty() ? fs::path(options.scratch)
                                                       : fs::path(inputs->environ.non_empty("TMPDIR").value_or("/tmp"));
     backup::RestoreOptions keys;
     keys.lock_wait = lock_wait(options);
+    keys.lock_held = mirror != nullptr;
     keys.age_identity_files = paths_of(options.age_identities);
     keys.cache_dir = cache_dir(*inputs);
-    const backup::RestoreTest test = backup::test_restore(repository, id, scratch, keys);
+    // From object storage, the download is part of the time a restore takes.
+    std::function<double()> fetch;
+    if (mirror != nullptr) {
+      fetch = [&] { return seconds_of([&] { mirror->fetch(repository, id); }); };
+    }
+    const backup::RestoreTest test = backup::test_restore(repository, id, scratch, keys, fetch);
+    if (mirror != nullptr) {
+      mirror->push_restore_test();
+    }
     metrics.files = test.files;
     metrics.data_bytes = test.bytes;
     if (fmt_name == "json") {
@@ -404,6 +520,9 @@ int verify(const BackupOptions& options, const GlobalOptions& global, Session& s
   backup::VerifyOptions verify_options;
   verify_options.age_identity_files = paths_of(options.age_identities);
   verify_options.cache_dir = cache_dir(*inputs);
+  if (mirror != nullptr) {
+    mirror->fetch(repository, id);
+  }
   const backup::VerifyResult result = backup::snapshot_api().verify(repository, id, verify_options);
   metrics.files = result.files;
   metrics.data_bytes = result.bytes;
@@ -437,23 +556,25 @@ int verify(const BackupOptions& options, const GlobalOptions& global, Session& s
 int run_verify(const BackupOptions& options, const GlobalOptions& global, Session& session)
 {
   auto inputs = make_inputs(global, session);
-  const fs::path repository = repository_path(options, *inputs);
-  return with_metrics(options, "verify", repository, session, [&](backup::BackupMetrics& metrics) {
-    return verify(options, global, session, inputs, repository, metrics);
-  });
+  Target target(options, *inputs);
+  return with_metrics(options, "verify", target.name(), target.root(), session,
+                      [&](backup::BackupMetrics& metrics) {
+                        return verify(options, global, session, inputs, target, metrics);
+                      });
 }
 
 int run_prune(const BackupOptions& options, const GlobalOptions& global, Session& session)
 {
   const std::string fmt_name = format(global);
   auto inputs = make_inputs(global, session);
-  const fs::path root = repository_path(options, *inputs);
-  return with_metrics(options, "prune", root, session, [&](backup::BackupMetrics& metrics) {
-    const auto repository = backup::Repository::open(root);
+  Target target(options, *inputs);
+  return with_metrics(options, "prune", target.name(), target.root(), session, [&](backup::BackupMetrics& metrics) {
+    const auto repository = target.open(false, lock_wait(options));
+    backup::Mirror* mirror = target.mirror();
     // The plan is made under the lock when applied, so that no backup adds a snapshot that
-    // builds on one about to go.
+    // builds on one about to go (a mirror is locked already).
     std::optional<backup::Lock> lock;
-    if (options.apply) {
+    if (options.apply && mirror == nullptr) {
       lock.emplace(repository.lock(Deadline::after(lock_wait(options))));
     }
     const auto snapshots = repository.list();
@@ -471,7 +592,9 @@ int run_prune(const BackupOptions& options, const GlobalOptions& global, Session
       if (!decision.keep) {
         freed += snapshots[i].stored_bytes;
         ++removed;
-        if (options.apply) {
+        if (options.apply && mirror != nullptr) {
+          mirror->remove(repository, decision.id);
+        } else if (options.apply) {
           repository.remove_snapshot(decision.id);
         }
       }
@@ -524,7 +647,8 @@ int run_status(const BackupOptions& options, const GlobalOptions& global, Sessio
   auto inputs = make_inputs(global, session);
   const auto max_age = duration_option("--max-age", options.max_age);
   const auto max_untested = duration_option("--max-untested", options.max_untested);
-  const auto repository = backup::Repository::open(repository_path(options, *inputs));
+  Target target(options, *inputs);
+  const auto repository = target.open(false, lock_wait(options));
   const backup::RepositoryStatus status = backup::repository_status(repository);
   const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
@@ -558,7 +682,7 @@ int run_status(const BackupOptions& options, const GlobalOptions& global, Sessio
   }
   const char* verdict = worst == 0 ? "ok" : worst == 1 ? "warn" : "fail";
   if (fmt_name == "json") {
-    nlohmann::ordered_json out = {{"repository", repository.root().string()},
+    nlohmann::ordered_json out = {{"repository", repository.name()},
                                   {"status", verdict},
                                   {"snapshots", status.snapshots},
                                   {"stored_bytes", status.stored_bytes}};
@@ -576,7 +700,7 @@ int run_status(const BackupOptions& options, const GlobalOptions& global, Sessio
     out["problems"] = problems;
     session.out << out.dump(2) << '\n';
   } else {
-    session.out << fmt::format("repository {}: {} snapshot{}, {} stored\n", repository.root().string(),
+    session.out << fmt::format("repository {}: {} snapshot{}, {} stored\n", repository.name(),
                                status.snapshots, status.snapshots == 1 ? "" : "s",
                                util::format_size(status.stored_bytes));
     if (status.newest) {
@@ -597,6 +721,88 @@ int run_status(const BackupOptions& options, const GlobalOptions& global, Sessio
   return worst;
 }
 
+// Copies the snapshots of --repo (all, or the given ones with the snapshots they build on) that
+// --to lacks, oldest first, each archive checked against its manifest's SHA-256 on the way and
+// each manifest written last.
+int run_copy(const BackupOptions& options, const GlobalOptions& global, Session& session)
+{
+  const std::string fmt_name = format(global);
+  auto inputs = make_inputs(global, session);
+  const auto wait = lock_wait(options);
+  Target source(options, *inputs);
+  const auto repository = source.open(false, wait);
+  std::vector<std::string> wanted;
+  if (options.snapshots.empty()) {
+    for (const auto& snapshot : repository.list()) {
+      wanted.push_back(snapshot.id);
+    }
+  } else {
+    std::set<std::string> chosen;
+    for (const std::string& reference : options.snapshots) {
+      for (const std::string& id : backup::chain_ids(repository, repository.resolve(reference))) {
+        chosen.insert(id);
+      }
+    }
+    for (const auto& snapshot : repository.list()) { // oldest first: parents before children
+      if (chosen.contains(snapshot.id)) {
+        wanted.push_back(snapshot.id);
+      }
+    }
+  }
+
+  std::unique_ptr<backup::Store> destination;
+  std::optional<backup::Lock> destination_lock;
+  if (backup::is_store_url(options.copy_to)) {
+    destination = open_store(options.copy_to, options, *inputs);
+    backup::create_repository(*destination);
+  } else {
+    const auto local = backup::Repository::open_or_create(options.copy_to);
+    destination_lock.emplace(local.lock(Deadline::after(wait)));
+    local.clean_orphans();
+    destination = std::make_unique<backup::LocalStore>(options.copy_to);
+  }
+  std::unique_ptr<backup::Store> local_source;
+  backup::Store* from = nullptr;
+  if (source.mirror() != nullptr) {
+    from = &source.mirror()->store();
+  } else {
+    local_source = std::make_unique<backup::LocalStore>(source.root());
+    from = local_source.get();
+  }
+  const auto present_ids = backup::committed_ids(*destination);
+  const std::set<std::string> present(present_ids.begin(), present_ids.end());
+  std::vector<std::string> copied;
+  std::vector<std::string> already;
+  std::uint64_t bytes = 0;
+  const fs::path staging = cache_dir(*inputs) / "staging";
+  const auto start = std::chrono::steady_clock::now();
+  for (const std::string& id : wanted) {
+    if (present.contains(id)) {
+      already.push_back(id);
+      continue;
+    }
+    bytes += backup::copy_snapshot(*from, *destination, id, staging);
+    copied.push_back(id);
+    if (fmt_name == "text" && global.verbosity > 0) {
+      session.out << fmt::format("copied {}\n", id);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (fmt_name == "json") {
+    session.out << nlohmann::ordered_json{{"from", source.name()},  {"to", options.copy_to},
+                                          {"copied", copied},       {"present", already},
+                                          {"bytes", bytes},
+                                          {"duration_ms", static_cast<long long>(seconds * 1000)}}
+                       .dump(2)
+                << '\n';
+  } else if (!global.quiet) {
+    session.out << fmt::format("copied {} snapshot{} ({}) from {} to {} in {:.1f}s; {} already there\n",
+                               copied.size(), copied.size() == 1 ? "" : "s", util::format_size(bytes),
+                               source.name(), options.copy_to, seconds, already.size());
+  }
+  return 0;
+}
+
 // The processes of a running Cell 0 on this machine.
 std::vector<std::string> running_cell0(const Session& session)
 {
@@ -614,8 +820,9 @@ int run_restore(const BackupOptions& options, const GlobalOptions& global, Sessi
 {
   const std::string fmt_name = format(global);
   auto inputs = make_inputs(global, session);
+  Target target(options, *inputs);
   backup::RestoreOptions restore;
-  restore.repository = repository_path(options, *inputs);
+  restore.repository = target.root();
   restore.snapshot = options.snapshot;
   if (!options.at.empty()) {
     if (options.snapshot != "latest") {
@@ -646,6 +853,16 @@ int run_restore(const BackupOptions& options, const GlobalOptions& global, Sessi
                   "stop Cell 0 first (systemctl --user stop cell0-gateway), restore into another "
                   "folder with --to DIR, or insist with --force");
     }
+  }
+  // From object storage: the mirror fetches the chain of the snapshot first.
+  backup::Mirror* mirror = target.mirror();
+  const DropArchives drop{mirror};
+  if (mirror != nullptr) {
+    const auto repository = target.open(false, restore.lock_wait);
+    restore.snapshot = restore.at_ns ? repository.resolve_at(*restore.at_ns) : repository.resolve(restore.snapshot);
+    restore.at_ns.reset();
+    restore.lock_held = true;
+    mirror->fetch(repository, restore.snapshot);
   }
   const backup::RestoreResult result = backup::snapshot_api().restore(restore);
   // Doctor's data checks on what was restored.
@@ -694,9 +911,15 @@ int run_restore(const BackupOptions& options, const GlobalOptions& global, Sessi
 
 void add_repository_options(CLI::App* app, BackupOptions& options)
 {
-  app->add_option("--repo", options.repository, "Backup repository (a folder)")->type_name("DIR");
+  app->add_option("--repo", options.repository, "Backup repository: a folder, or s3://BUCKET/PREFIX")
+      ->type_name("REPO");
   app->add_option("--lock-wait", options.lock_wait, "How long to wait for another run's lock (then exit 75)")
       ->type_name("DURATION");
+  app->add_option("--s3-endpoint", options.s3_endpoint,
+                  "S3 endpoint of s3:// repositories (default: AWS, or $AWS_ENDPOINT_URL)")
+      ->type_name("URL");
+  app->add_option("--s3-region", options.s3_region, "S3 region of s3:// repositories (default: us-east-1)")
+      ->type_name("REGION");
 }
 
 void add_identity_option(CLI::App* app, BackupOptions& options)
@@ -784,6 +1007,18 @@ void add_backup_command(CLI::App& app, GlobalOptions& global, Session& session)
   prune->add_flag("--apply", options->apply, "Remove them (without it: only show the plan)");
   add_metrics_option(prune, *options);
   prune->callback([options, &global, &session] { session.exit_status = run_prune(*options, global, session); });
+
+  CLI::App* copy = sub->add_subcommand("copy", "Copy snapshots to another repository (off-site)");
+  add_repository_options(copy, *options);
+  copy->add_option("--to", options->copy_to, "The repository to copy to: a folder, or s3://BUCKET/PREFIX")
+      ->type_name("REPO")
+      ->required();
+  copy->add_option("snapshots", options->snapshots,
+                   "Snapshots to copy, with those they build on (default: all)")
+      ->type_name("SNAPSHOT");
+  copy->footer("Exit: 0 copied (or nothing to copy), 2 failed (what was copied stays whole), 64 usage,\n"
+               "75 locked. See cell0ctl-backup(1).\n");
+  copy->callback([options, &global, &session] { session.exit_status = run_copy(*options, global, session); });
 
   CLI::App* status = sub->add_subcommand("status", "Print the RPO and RTO of the repository");
   add_repository_options(status, *options);

@@ -5,7 +5,8 @@
 # bash-completion package (it uses _filedir when present, compgen otherwise).
 # Check ids and groups come from `cell0ctl doctor --list --format json`, run at completion
 # time with the binary being completed; the list below is used when that fails. Snapshot ids
-# come from `cell0ctl --format json backup list`, with the --repo and --config of the line.
+# come from `cell0ctl --format json backup list`, with the --repo, --s3-endpoint, --s3-region
+# and --config of the line (and --lock-wait 0: a TAB never waits for a repository's lock).
 
 _cell0ctl_static_checks='home.exists install.stack install.node install.python
 install.python-env install.cell0d-imports config.parse config.auth config.bind config.model
@@ -41,17 +42,24 @@ _cell0ctl_checks() {
 # The value of the last option $1 before the word being completed, as given on the line
 # (`--opt value`, `--opt=value`, with `=` a word of its own or not), `~/` expanded.
 _cell0ctl_option_value() {
-    local i value="" found=1
+    local i j value="" found=1
     for ((i = 1; i < COMP_CWORD; i++)); do
+        j=0
         if [[ ${COMP_WORDS[i]} == "$1" ]]; then
             if [[ ${COMP_WORDS[i + 1]} == = ]]; then
-                ((i + 2 < COMP_CWORD)) && value=${COMP_WORDS[i + 2]} found=0
+                ((i + 2 < COMP_CWORD)) && j=$((i + 2))
             elif ((i + 1 < COMP_CWORD)); then
-                value=${COMP_WORDS[i + 1]} found=0
+                j=$((i + 1))
             fi
+            ((j)) && value=${COMP_WORDS[j]} found=0
         elif [[ ${COMP_WORDS[i]} == "$1"=* ]]; then
-            value=${COMP_WORDS[i]#*=} found=0
+            value=${COMP_WORDS[i]#*=} found=0 j=$i
         fi
+        # bash splits words at `:` too (COMP_WORDBREAKS): s3://b/p is `s3` `:` `//b/p`.
+        while ((j && j + 2 < COMP_CWORD)) && [[ ${COMP_WORDS[j + 1]} == : ]]; do
+            value+=:${COMP_WORDS[j + 2]}
+            ((j += 2))
+        done
     done
     [[ $value == "~/"* ]] && value=$HOME/${value#"~/"}
     printf '%s\n' "$value"
@@ -61,8 +69,10 @@ _cell0ctl_option_value() {
 # `latest`, then the ids of `$1 --format json backup list`, one per line, without jq.
 _cell0ctl_snapshots() {
     local bin=${1:-cell0ctl} out item value re_id='"id": *"([^"]+)"' IFS=$' \t\n'
-    local -a args=()
+    local -a args=(--lock-wait 0)
     value=$(_cell0ctl_option_value --repo) && args+=(--repo "$value")
+    value=$(_cell0ctl_option_value --s3-endpoint) && args+=(--s3-endpoint "$value")
+    value=$(_cell0ctl_option_value --s3-region) && args+=(--s3-region "$value")
     value=$(_cell0ctl_option_value --config) && args+=(--config "$value")
     printf '%s\n' latest
     if out=$("$bin" --format json backup list "${args[@]}" 2>/dev/null); then
@@ -85,8 +95,8 @@ _cell0ctl_files() {
     fi
 }
 
-# Folders on this machine, for --cell0-home, --repo, --to and --scratch; $1 is the `--opt=`
-# prefix.
+# Folders on this machine, for --cell0-home, --repo, --to and --scratch (an s3:// URL is
+# typed in full); $1 is the `--opt=` prefix.
 _cell0ctl_directories() {
     if [[ -z $1 ]] && declare -F _filedir >/dev/null; then
         _filedir -d
@@ -116,17 +126,19 @@ _cell0ctl() {
     local global_flags='-h --help -V --version --config --cell0-home --format --color
         -q --quiet -v --verbose --log-format --endpoint --show-secrets'
     local doctor_flags='--list --skip --fail-on --timeout'
-    local backup_flags='--repo --lock-wait --dry-run --include --exclude --compression
-        --metrics-file --age-recipient --age-recipients-file --age-identity --kind --full-every'
-    local backup_subcommands='list verify prune status'
-    local backup_list_flags='--repo --lock-wait'
-    local backup_verify_flags='--repo --lock-wait --restore --metrics-file --age-identity --scratch'
-    local backup_prune_flags='--repo --lock-wait --keep-last --keep-hourly --keep-daily
-        --keep-weekly --keep-monthly --keep-yearly --apply --metrics-file'
-    local backup_status_flags='--repo --lock-wait --max-age --max-untested'
-    local restore_flags='--repo --lock-wait --at --to --only --dry-run --force --age-identity'
+    local repo_flags='--repo --lock-wait --s3-endpoint --s3-region'
+    local backup_flags="$repo_flags --dry-run --include --exclude --compression
+        --metrics-file --age-recipient --age-recipients-file --age-identity --kind --full-every"
+    local backup_subcommands='list verify prune copy status'
+    local backup_list_flags=$repo_flags
+    local backup_verify_flags="$repo_flags --restore --metrics-file --age-identity --scratch"
+    local backup_prune_flags="$repo_flags --keep-last --keep-hourly --keep-daily
+        --keep-weekly --keep-monthly --keep-yearly --apply --metrics-file"
+    local backup_copy_flags="$repo_flags --to"
+    local backup_status_flags="$repo_flags --max-age --max-untested"
+    local restore_flags="$repo_flags --at --to --only --dry-run --force --age-identity"
     local commands='doctor backup restore'
-    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout|--repo|--lock-wait|--include|--exclude|--compression|--metrics-file|--age-recipient|--age-recipients-file|--age-identity|--kind|--full-every|--scratch|--keep-last|--keep-hourly|--keep-daily|--keep-weekly|--keep-monthly|--keep-yearly|--max-age|--max-untested|--at|--to|--only'
+    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout|--repo|--lock-wait|--s3-endpoint|--s3-region|--include|--exclude|--compression|--metrics-file|--age-recipient|--age-recipients-file|--age-identity|--kind|--full-every|--scratch|--keep-last|--keep-hourly|--keep-daily|--keep-weekly|--keep-monthly|--keep-yearly|--max-age|--max-untested|--at|--to|--only'
     local opt="" prefix="" i command="" subcommand="" bin
 
     # `--opt=value`: bash splits at `=` when it is in COMP_WORDBREAKS (the default).
@@ -155,7 +167,7 @@ _cell0ctl() {
     # backup's subcommand, if one was given.
     if [[ $command == backup ]]; then
         for ((i++; i < cword; i++)); do
-            if [[ ${COMP_WORDS[i]} == @(list|verify|prune|status) ]] &&
+            if [[ ${COMP_WORDS[i]} == @(list|verify|prune|copy|status) ]] &&
                 [[ ${COMP_WORDS[i - 1]} != @($value_options|=) ]]; then
                 subcommand=${COMP_WORDS[i]}
                 break
@@ -188,6 +200,11 @@ _cell0ctl() {
         ;;
     --age-recipient)
         # An age public key, age1...: nothing to offer.
+        COMPREPLY=()
+        return
+        ;;
+    --s3-endpoint | --s3-region)
+        # A URL or a region name: nothing sensible to offer.
         COMPREPLY=()
         return
         ;;
@@ -313,12 +330,13 @@ _cell0ctl() {
             local flags=$backup_flags
             case $subcommand in
             list) flags=$backup_list_flags ;; verify) flags=$backup_verify_flags ;;
-            prune) flags=$backup_prune_flags ;; status) flags=$backup_status_flags ;;
+            prune) flags=$backup_prune_flags ;; copy) flags=$backup_copy_flags ;;
+            status) flags=$backup_status_flags ;;
             esac
             COMPREPLY=($(compgen -W "$flags $global_flags" -- "$cur"))
         elif [[ -z $subcommand ]]; then
             COMPREPLY=($(compgen -W "$backup_subcommands" -- "$cur"))
-        elif [[ $subcommand == verify ]]; then
+        elif [[ $subcommand == @(verify|copy) ]]; then
             COMPREPLY=($(compgen -W "$(_cell0ctl_snapshots "$bin")" -- "$cur"))
         fi
         ;;

@@ -4,7 +4,8 @@
 # Installed as <datadir>/fish/vendor_completions.d/cell0ctl.fish. Check ids and groups come
 # from `cell0ctl doctor --list --format json`, run at completion time with the binary being
 # completed; the list below is used when that fails. Snapshot ids come from
-# `cell0ctl --format json backup list`, with the --repo and --config of the line.
+# `cell0ctl --format json backup list`, with the --repo, --s3-endpoint, --s3-region and
+# --config of the line (and --lock-wait 0: a TAB never waits for a repository's lock).
 
 set -g __cell0ctl_static_checks home.exists install.stack install.node install.python \
     install.python-env install.cell0d-imports config.parse config.auth config.bind config.model \
@@ -17,7 +18,8 @@ set -g __cell0ctl_static_checks home.exists install.stack install.node install.p
 
 # Options that take a value in the next word.
 set -g __cell0ctl_value_options --config --cell0-home --format --color --log-format \
-    --endpoint --skip --fail-on --timeout --repo --lock-wait --include --exclude --compression \
+    --endpoint --skip --fail-on --timeout --repo --lock-wait --s3-endpoint --s3-region \
+    --include --exclude --compression \
     --metrics-file --age-recipient --age-recipients-file --age-identity --kind --full-every \
     --scratch --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly \
     --max-age --max-untested --at --to --only
@@ -44,7 +46,7 @@ function __cell0ctl_in
     test "$command" = "$argv[1]"
 end
 
-# backup's subcommand given on the line so far (list, verify, prune, status), or nothing.
+# backup's subcommand given on the line so far (list, verify, prune, copy, status), or nothing.
 function __cell0ctl_backup_subcommand
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -52,7 +54,7 @@ function __cell0ctl_backup_subcommand
     set -l in_backup 0
     for token in $tokens
         if not contains -- "$previous" $__cell0ctl_value_options
-            if test $in_backup = 1; and contains -- $token list verify prune status
+            if test $in_backup = 1; and contains -- $token list verify prune copy status
                 echo $token
                 return 0
             end
@@ -68,7 +70,7 @@ function __cell0ctl_in_backup_only
     __cell0ctl_in backup; and not __cell0ctl_backup_subcommand >/dev/null
 end
 
-# Whether the line is in `backup $argv[1]`: list, verify, prune or status.
+# Whether the line is in `backup $argv[1]`: list, verify, prune, copy or status.
 function __cell0ctl_in_backup
     set -l subcommand (__cell0ctl_backup_subcommand)
     test "$subcommand" = "$argv[1]"
@@ -106,8 +108,10 @@ end
 function __cell0ctl_snapshots
     set -l bin (commandline -opc)[1]
     command -q -- $bin; or set bin cell0ctl
-    set -l args
+    set -l args --lock-wait 0
     set -l value (__cell0ctl_option_value --repo); and set -a args --repo $value
+    set value (__cell0ctl_option_value --s3-endpoint); and set -a args --s3-endpoint $value
+    set value (__cell0ctl_option_value --s3-region); and set -a args --s3-region $value
     set value (__cell0ctl_option_value --config); and set -a args --config $value
     printf 'latest\tthe newest snapshot\n'
     set -l json (command $bin --format json backup list $args 2>/dev/null); or return 0
@@ -245,15 +249,21 @@ complete -c cell0ctl -n __cell0ctl_in_doctor -a '(__cell0ctl_checks)'
 
 # backup and its subcommands
 complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' -l repo -x \
-    -a '(__fish_complete_directories)' -d 'Backup repository (a folder)'
+    -a '(__fish_complete_directories)' -d 'Backup repository: a folder, or s3://BUCKET/PREFIX'
 complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' -l lock-wait -x \
     -a '0 5s 30s 1m 5m 15m' -d "How long to wait for another run's lock (then exit 75)"
+complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' -l s3-endpoint -x \
+    -d 'S3 endpoint of s3:// repositories (default: AWS, or $AWS_ENDPOINT_URL)'
+complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' -l s3-region -x \
+    -d 'S3 region of s3:// repositories (default: us-east-1)'
 complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'list' \
     -d 'List the snapshots of the repository'
 complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'verify' \
     -d "Check a snapshot's archive and every file's hash"
 complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'prune' \
     -d 'Remove the snapshots a retention policy does not keep'
+complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'copy' \
+    -d 'Copy snapshots to another repository (off-site)'
 complete -c cell0ctl -n __cell0ctl_in_backup_only -a 'status' \
     -d 'Print the RPO and RTO of the repository'
 complete -c cell0ctl -n __cell0ctl_in_backup_only -l dry-run -d 'Show what would be stored, store nothing'
@@ -298,6 +308,11 @@ complete -c cell0ctl -n '__cell0ctl_in_backup prune' -l keep-yearly -x -a '1 2 5
     -d 'Keep the newest of each of the last N years'
 complete -c cell0ctl -n '__cell0ctl_in_backup prune' -l apply \
     -d 'Remove them (without it: only show the plan)'
+
+# backup copy
+complete -c cell0ctl -n '__cell0ctl_in_backup copy' -l to -x -a '(__fish_complete_directories)' \
+    -d 'The repository to copy to: a folder, or s3://BUCKET/PREFIX'
+complete -c cell0ctl -n '__cell0ctl_in_backup copy' -a '(__cell0ctl_snapshots)'
 
 # backup status
 complete -c cell0ctl -n '__cell0ctl_in_backup status' -l max-age -x -a '26h 50h 8d' \

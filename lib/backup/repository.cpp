@@ -23,7 +23,7 @@ namespace cell0ctl::backup {
 
 namespace {
 
-constexpr std::string_view k_marker = "cell0ctl-repository.json";
+constexpr std::string_view k_marker = k_repository_marker;
 
 std::string read_text(const fs::path& path)
 {
@@ -87,6 +87,65 @@ void write_file_atomically(const fs::path& path, std::string_view data)
   sync_path(path.parent_path());
 }
 
+std::string repository_marker_text()
+{
+  return nlohmann::json{{"format", "cell0ctl-repository"}, {"version", 1}}.dump(2) + "\n";
+}
+
+Repository::Repository(fs::path root) : m_root(std::move(root))
+{
+  std::error_code ec;
+  const fs::path listing = m_root / k_remote_listing;
+  if (!fs::is_regular_file(listing, ec)) {
+    return;
+  }
+  try {
+    const auto json = nlohmann::json::parse(read_text(listing));
+    auto remote = std::make_shared<Remote>();
+    remote->name = json.at("store").get<std::string>();
+    for (const auto& [name, size] : json.at("objects").items()) {
+      remote->objects.emplace(name, size.get<std::uint64_t>());
+    }
+    m_remote = std::move(remote);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(Errc::failed, fmt::format("{} is damaged: {}", listing.string(), e.what()),
+                "remove it: the next run lists the store again");
+  }
+}
+
+std::string Repository::name() const
+{
+  return m_remote ? m_remote->name : m_root.string();
+}
+
+std::optional<std::uint64_t> Repository::object_size(const std::string& name) const
+{
+  std::error_code ec;
+  if (const auto size = fs::file_size(m_root / name, ec); !ec) {
+    return size;
+  }
+  if (m_remote) {
+    if (const auto it = m_remote->objects.find(name); it != m_remote->objects.end()) {
+      return it->second;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string archive_object(const nlohmann::json& manifest)
+{
+  const std::string id = manifest.value("id", "");
+  if (const auto it = manifest.find("archive"); it != manifest.end() && it->contains("name")) {
+    return "snapshots/" + (*it)["name"].get<std::string>();
+  }
+  return "snapshots/" + id + ".tar.zst";
+}
+
+bool Repository::has_archive(const nlohmann::json& manifest) const
+{
+  return object_size(archive_object(manifest)).has_value();
+}
+
 Repository Repository::open(const fs::path& root)
 {
   std::error_code ec;
@@ -117,9 +176,7 @@ Repository Repository::open_or_create(const fs::path& root)
   }
   fs::permissions(root, fs::perms::owner_all, ec);
   fs::permissions(root / "snapshots", fs::perms::owner_all, ec);
-  write_file_atomically(root / k_marker,
-                        nlohmann::json{{"format", "cell0ctl-repository"}, {"version", 1}}.dump(2)
-                            + "\n");
+  write_file_atomically(root / k_marker, repository_marker_text());
   return Repository(root);
 }
 
@@ -163,15 +220,10 @@ std::vector<SnapshotInfo> Repository::list() const
     try {
       const auto manifest = nlohmann::json::parse(read_text(path));
       const std::string id = manifest.value("id", "");
-      std::error_code size_ec;
-      std::uint64_t stored = fs::file_size(path, size_ec);
-      const auto archive = manifest.find("archive");
-      const std::string name = archive != manifest.end() ? archive->value("name", id + ".tar.zst") : id + ".tar.zst";
-      if (const auto size = fs::file_size(m_root / "snapshots" / name, size_ec); !size_ec) {
-        stored += size;
-      }
-      if (const auto size = fs::file_size(m_root / "snapshots" / (id + ".manifest.age"), size_ec); !size_ec) {
-        stored += size;
+      std::uint64_t stored = 0;
+      for (const std::string& object : {"snapshots/" + id + ".json", archive_object(manifest),
+                                        "snapshots/" + id + ".manifest.age"}) {
+        stored += object_size(object).value_or(0);
       }
       snapshots.push_back(snapshot_info(manifest, stored));
     } catch (const nlohmann::json::exception&) {
@@ -188,7 +240,7 @@ std::string Repository::resolve(const std::string& reference) const
 {
   const auto snapshots = list();
   if (snapshots.empty()) {
-    throw Error(Errc::usage, fmt::format("the repository {} has no snapshot", m_root.string()),
+    throw Error(Errc::usage, fmt::format("the repository {} has no snapshot", name()),
                 "create one with `cell0ctl backup`");
   }
   if (reference.empty() || reference == "latest") {
@@ -203,7 +255,7 @@ std::string Repository::resolve(const std::string& reference) const
   if (found.size() != 1) {
     throw Error(Errc::usage,
                 fmt::format("snapshot '{}' {} in {}", reference,
-                            found.empty() ? "does not exist" : "is ambiguous", m_root.string()),
+                            found.empty() ? "does not exist" : "is ambiguous", name()),
                 "list them with `cell0ctl backup list`");
   }
   return found.front();
@@ -221,9 +273,9 @@ std::string Repository::resolve_at(std::int64_t time_ns) const
   if (found == nullptr) {
     throw Error(Errc::usage,
                 snapshots.empty()
-                    ? fmt::format("the repository {} has no snapshot", m_root.string())
+                    ? fmt::format("the repository {} has no snapshot", name())
                     : fmt::format("no snapshot of {} was taken by then: the oldest is {} of {}",
-                                  m_root.string(), snapshots.front().id, snapshots.front().time),
+                                  name(), snapshots.front().id, snapshots.front().time),
                 "list them with `cell0ctl backup list`");
   }
   return found->id;
@@ -242,24 +294,29 @@ nlohmann::json Repository::read_manifest(const std::string& id) const
 
 Lock Repository::lock(Deadline until) const
 {
-  const fs::path path = m_root / "lock";
+  return lock(m_root, name(), until);
+}
+
+Lock Repository::lock(const fs::path& root, const std::string& name, Deadline until)
+{
+  const fs::path path = root / "lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     throw Error(Errc::failed, fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
   }
-  Lock lock(fd);
+  Lock held(fd);
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       throw Error(Errc::failed, fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)));
     }
     if (until.passed()) {
       throw Error(Errc::busy,
-                  fmt::format("the repository {} is locked by another cell0ctl run", m_root.string()),
+                  fmt::format("the repository {} is locked by another cell0ctl run", name),
                   "wait for it to finish, or give it longer with --lock-wait");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return lock;
+  return held;
 }
 
 void Repository::remove_snapshot(const std::string& id) const

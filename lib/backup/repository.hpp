@@ -11,6 +11,10 @@
 // Both files are written as "<name>.partial", fsynced and renamed, and the folder fsynced, so
 // that a crash or SIGKILL at any moment leaves either a committed snapshot or none: a snapshot
 // exists when its manifest does, and an archive without manifest is cleaned by the next run.
+//
+// A repository in object storage (S3) is worked on through a local mirror of this layout
+// (mirror.hpp): its manifests are copied here, and <repo>/remote-objects.json lists the objects
+// the store holds (name and size), so that archives not fetched still count as present.
 
 #include "lib/sys/deadline.hpp"
 
@@ -19,6 +23,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,6 +70,9 @@ public:
   static Repository open_or_create(const std::filesystem::path& root);
 
   const std::filesystem::path& root() const { return m_root; }
+  // For people and messages: the folder, or the store a mirror stands for ("s3://bucket/prefix").
+  std::string name() const;
+  bool mirrored() const { return m_remote != nullptr; }
   std::filesystem::path archive_path(const std::string& id) const;
   std::filesystem::path manifest_path(const std::string& id) const;
 
@@ -78,8 +87,16 @@ public:
 
   nlohmann::json read_manifest(const std::string& id) const;
 
+  // Whether the object `name` ("snapshots/<id>.tar.zst") is stored: here, or, in a mirror, in
+  // the store's listing; and its size.
+  std::optional<std::uint64_t> object_size(const std::string& name) const;
+  // Whether the archive of a manifest (whole or summary) is stored.
+  bool has_archive(const nlohmann::json& manifest) const;
+
   // Takes the repository's lock, waiting until `until`; throws Error(Errc::busy) then.
   Lock lock(Deadline until) const;
+  // The same for the repository (or mirror) folder `root`, named `name` in messages.
+  static Lock lock(const std::filesystem::path& root, const std::string& name, Deadline until);
 
   // The last restore test (`backup verify --restore`): {"id", "time_ns", "seconds", "ok",
   // "files", "bytes", "problems"}; recorded in <repo>/last-restore-test.json.
@@ -95,9 +112,26 @@ public:
   std::vector<std::string> clean_orphans() const;
 
 private:
-  explicit Repository(std::filesystem::path root) : m_root(std::move(root)) {}
+  struct Remote
+  {
+    std::string name;
+    std::map<std::string, std::uint64_t> objects;
+  };
+
+  explicit Repository(std::filesystem::path root);
   std::filesystem::path m_root;
+  std::shared_ptr<const Remote> m_remote; // a mirror: what its store holds
 };
+
+// The file that makes a folder (or a prefix of a bucket) a repository, and its content.
+inline constexpr std::string_view k_repository_marker = "cell0ctl-repository.json";
+std::string repository_marker_text();
+
+// The name of the mirror's listing of its store, in the repository folder.
+inline constexpr std::string_view k_remote_listing = "remote-objects.json";
+
+// The archive object of a manifest (whole or summary): "snapshots/<name>".
+std::string archive_object(const nlohmann::json& manifest);
 
 // Summary of a manifest.
 SnapshotInfo snapshot_info(const nlohmann::json& manifest, std::uint64_t stored_bytes);

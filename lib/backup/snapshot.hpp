@@ -26,6 +26,7 @@ struct CreateOptions
   int zstd_level = 3;
   std::string host;
   std::chrono::milliseconds lock_wait{30'000};
+  bool lock_held = false; // the caller holds the repository's lock (a mirror's run)
   std::vector<std::string> ollama_models; // recorded instead of Ollama's model blobs
   // "full"; "differential" (relative to the newest full); "incremental" (relative to the
   // newest snapshot); "auto": a differential, or a full when there is none of this host or the
@@ -102,6 +103,7 @@ struct RestoreOptions
   std::vector<std::string> only; // paths relative to the home ("runtime/goals.json")
   bool dry_run = false;
   std::chrono::milliseconds lock_wait{30'000};
+  bool lock_held = false; // the caller holds the repository's lock (a mirror's run)
   std::vector<std::filesystem::path> age_identity_files;
   std::filesystem::path cache_dir;
 };

@@ -482,7 +482,7 @@ std::pair<std::string, std::string> choose_parent(const Repository& repository,
   // A parent whose chain is broken cannot be restored: start again from a full.
   try {
     for (const auto& manifest : format::chain(repository, parent->id, keys)) {
-      if (!fs::exists(format::archive_of(repository, manifest))) {
+      if (!repository.has_archive(manifest)) {
         return {"", fmt::format("the archive of {} is missing", manifest.value("id", ""))};
       }
     }
@@ -505,7 +505,7 @@ CreateResult create_snapshot(const CreateOptions& options)
     return result;
   }
   const Repository repository = Repository::open_or_create(options.repository);
-  const Lock lock = repository.lock(Deadline::after(options.lock_wait));
+  const Lock lock = options.lock_held ? Lock() : repository.lock(Deadline::after(options.lock_wait));
   result.cleaned = repository.clean_orphans();
   // Plan again under the lock: the first plan may be stale after a long wait.
   result.plan = make_plan(options.roots, options.selection);

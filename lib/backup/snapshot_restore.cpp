@@ -195,7 +195,7 @@ RestoreResult restore_snapshot(const RestoreOptions& options)
   const auto start = std::chrono::steady_clock::now();
   RestoreResult result;
   const Repository repository = Repository::open(options.repository);
-  const Lock lock = repository.lock(Deadline::after(options.lock_wait));
+  const Lock lock = options.lock_held ? Lock() : repository.lock(Deadline::after(options.lock_wait));
   result.id = options.at_ns ? repository.resolve_at(*options.at_ns) : repository.resolve(options.snapshot);
   const format::Keys keys = format::load_keys(options.age_identity_files, options.cache_dir);
   const std::vector<nlohmann::json> chain = format::chain(repository, result.id, keys);

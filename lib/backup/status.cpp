@@ -71,7 +71,7 @@ RepositoryStatus repository_status(const Repository& repository)
 }
 
 RestoreTest test_restore(const Repository& repository, const std::string& id, const fs::path& scratch,
-                         const RestoreOptions& keys)
+                         const RestoreOptions& keys, const std::function<double()>& fetch)
 {
   std::error_code ec;
   fs::create_directories(scratch, ec);
@@ -86,12 +86,13 @@ RestoreTest test_restore(const Repository& repository, const std::string& id, co
   test.id = id;
   test.time_ns = now_ns();
   try {
+    const double fetched = fetch ? fetch() : 0.0;
     RestoreOptions options = keys;
     options.repository = repository.root();
     options.snapshot = id;
     options.to = folder / "restored";
     const RestoreResult restored = snapshot_api().restore(options);
-    test.seconds = restored.seconds;
+    test.seconds = fetched + restored.seconds;
     test.files = restored.files;
     test.bytes = restored.bytes;
     for (const std::string& refused : restored.refused) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,8 +43,10 @@ RepositoryStatus repository_status(const Repository& repository);
 // what came back beyond the manifest's hashes: PRAGMA integrity_check of every SQLite database
 // and a parse of every line of every JSONL file. Records the result in the repository.
 // Runs the restore through the backup module (snapshot_api()); `keys` gives its lock wait,
-// identity files and cache folder.
+// identity files and cache folder. `fetch`, when given, first brings the archives of a mirror
+// here and returns the seconds it took, which count in the measured restore time.
 RestoreTest test_restore(const Repository& repository, const std::string& id,
-                         const std::filesystem::path& scratch, const RestoreOptions& keys);
+                         const std::filesystem::path& scratch, const RestoreOptions& keys,
+                         const std::function<double()>& fetch = {});
 
 } // namespace cell0ctl::backup

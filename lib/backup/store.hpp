@@ -49,6 +49,35 @@ public:
 
   // Removes the object; no error when it is already absent.
   virtual void remove(const std::string& name) = 0;
+
+  // The object's file, for a store of local files; nothing for a remote store.
+  virtual std::optional<std::filesystem::path> local_path(const std::string& /*name*/) const
+  {
+    return std::nullopt;
+  }
+};
+
+// A Store in a local folder: objects are files, written as "<name>.partial", fsynced and
+// renamed, so that a reader sees a whole file or none.
+class LocalStore final : public Store
+{
+public:
+  explicit LocalStore(std::filesystem::path root) : m_root(std::move(root)) {}
+
+  std::string describe() const override { return m_root.string(); }
+  void put_file(const std::string& name, const std::filesystem::path& file) override;
+  void put(const std::string& name, std::string_view data) override;
+  void get(const std::string& name, const std::function<void(std::string_view)>& sink) override;
+  void get_file(const std::string& name, const std::filesystem::path& file) override;
+  std::optional<std::string> get_small(const std::string& name) override;
+  // Leaves out "*.partial" files and the repository's lock; nothing when the folder is absent.
+  std::vector<ObjectInfo> list(const std::string& prefix) override;
+  void remove(const std::string& name) override;
+  std::optional<std::filesystem::path> local_path(const std::string& name) const override;
+
+private:
+  std::filesystem::path path_of(const std::string& name) const;
+  std::filesystem::path m_root;
 };
 
 } // namespace cell0ctl::backup

@@ -20,7 +20,7 @@ namespace cell0ctl {
 
 namespace {
 
-constexpr std::array<std::string_view, 10> k_top_level_keys{
+constexpr std::array<std::string_view, 11> k_top_level_keys{
     "backup",
     "bench",
     "cell0_home",
@@ -30,6 +30,7 @@ constexpr std::array<std::string_view, 10> k_top_level_keys{
     "endpoints",
     "health",
     "repository",
+    "s3",
     "timeout",
 };
 

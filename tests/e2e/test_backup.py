@@ -91,6 +91,21 @@ class BackupTest(unittest.TestCase):
         self.assertIn("cell0/runtime/sessions", dry["excluded"])
         self.assertFalse(self.repo.exists(), "a dry run creates nothing")
 
+    def test_includes_and_excludes_come_from_the_configuration_too(self) -> None:
+        self.deployment.settings["backup"] = {"exclude": ["cell0/runtime/sessions"],
+                                              "include": ["cell0/runtime/**"]}
+        dry = self.json_of(self.deployment.cell0ctl("--format", "json", "backup", "--repo", str(self.repo),
+                                                    "--dry-run", "--exclude", "cell0/runtime/memory"))
+        self.assertIn("cell0/runtime/sessions", dry["excluded"])
+        self.assertIn("cell0/runtime/memory", dry["excluded"])
+        stored = self.json_of(self.deployment.cell0ctl("--format", "json", "backup", "--repo", str(self.repo)))
+        listing = subprocess.run(["tar", "--zstd", "-tf", str(next((self.repo / "snapshots").glob("*.tar.zst")))],
+                                 check=True, capture_output=True, text=True).stdout.split()
+        self.assertIn("cell0/runtime/goals.json", listing)
+        self.assertFalse([p for p in listing if p.startswith("cell0/runtime/sessions/")])
+        self.assertFalse([p for p in listing if p.startswith("cell0/identity")], "only runtime/ is included")
+        self.assertEqual(stored["files"], dry["files"] + len([p for p in listing if p.startswith("cell0/runtime/memory/")]))
+
     def test_sqlite_written_during_backup_is_consistent_and_has_no_wal(self) -> None:
         db = self.deployment.home / "logs/audit.db"
         connection = sqlite3.connect(db, check_same_thread=False)

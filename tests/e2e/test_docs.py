@@ -239,7 +239,7 @@ class FlagsTest(DocsCase):
     def test_backup_subcommands_are_documented_and_completed(self) -> None:
         result = self.run_binary("backup", "--help")
         subcommands = help_subcommands(result.stdout)
-        self.assertEqual(["list", "verify", "prune", "status"], subcommands, result.stdout)
+        self.assertEqual(["list", "verify", "prune", "copy", "status"], subcommands, result.stdout)
         documented = [tag.split()[0] for tag in tags(sections(self.man_backup)["SUBCOMMANDS"])]
         self.assertEqual(subcommands, documented, "SUBCOMMANDS of cell0ctl-backup(1): one .TP per subcommand")
         for path in COMPLETION_FILES:
@@ -496,7 +496,7 @@ class BashCompletionTest(DocsCase):
 
     def test_backup_offers_its_subcommands(self) -> None:
         subcommands = help_subcommands(self.run_binary("backup", "--help").stdout)
-        self.assertEqual(["list", "verify", "prune", "status"], subcommands)
+        self.assertEqual(["list", "verify", "prune", "copy", "status"], subcommands)
         self.assertEqual(subcommands, self.complete("cell0ctl", "backup", ""))
         self.assertEqual(subcommands, self.complete("cell0ctl", "-q", "backup", "--repo", "/tmp", ""))
         self.assertEqual(["verify"], self.complete("cell0ctl", "backup", "v"))
@@ -628,7 +628,7 @@ class FishCompletionTest(DocsCase):
 
     def test_backup_and_restore(self) -> None:
         subcommands = help_subcommands(self.run_binary("backup", "--help").stdout)
-        self.assertEqual(["list", "verify", "prune", "status"], subcommands)
+        self.assertEqual(["list", "verify", "prune", "copy", "status"], subcommands)
         self.assertEqual(sorted(subcommands), sorted(self.complete("cell0ctl backup ")))
         flags, _ = help_options(self.run_binary("--help").stdout)
         for command in ("backup", "backup list", "backup verify", "backup prune", "backup status", "restore"):
