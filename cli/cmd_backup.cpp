@@ -601,6 +601,13 @@ int run_prune(const BackupOptions& options, const GlobalOptions& global, Session
     }
     if (options.apply) {
       repository.clean_orphans();
+      if (mirror != nullptr) {
+        for (const std::string& orphan : mirror->clean_orphans()) {
+          if (global.verbosity > 0) {
+            session.err << fmt::format("cell0ctl: removed {}, left by an upload that did not finish\n", orphan);
+          }
+        }
+      }
     }
     if (fmt_name == "json") {
       nlohmann::ordered_json list = nlohmann::ordered_json::array();

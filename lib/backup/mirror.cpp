@@ -296,6 +296,28 @@ void Mirror::remove(const Repository& repository, const std::string& id)
   write_listing();
 }
 
+std::vector<std::string> Mirror::clean_orphans()
+{
+  std::vector<std::string> removed;
+  for (const auto& [name, size] : std::map(m_objects)) {
+    if (name.rfind("snapshots/", 0) != 0 || is_manifest_object(name)) {
+      continue;
+    }
+    // snapshots/<id>.tar.zst, .tar.zst.age, .manifest.age: the id is what precedes the first dot.
+    const std::string file = name.substr(10);
+    const std::string id = file.substr(0, file.find('.'));
+    if (!m_objects.contains(manifest_object(id))) {
+      m_store->remove(name);
+      m_objects.erase(name);
+      removed.push_back(name);
+    }
+  }
+  if (!removed.empty()) {
+    write_listing();
+  }
+  return removed;
+}
+
 void Mirror::push_restore_test()
 {
   const fs::path record = m_root / k_restore_test;

@@ -73,6 +73,11 @@ public:
   // and from the mirror.
   void remove(const Repository& repository, const std::string& id);
 
+  // Removes from the store the objects of snapshots without manifest: left by an upload that
+  // was killed midway, never listed nor restorable. Call with the mirror's lock held; a prefix
+  // written by one host only (see above).
+  std::vector<std::string> clean_orphans();
+
   // Uploads the record of the last restore test (backup verify --restore).
   void push_restore_test();
 

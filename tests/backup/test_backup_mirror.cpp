@@ -187,6 +187,14 @@ TEST_CASE("Mirror: manifests are pulled once, archives fetched by chain and drop
   CHECK(recorded.log == std::vector<std::string>{"remove snapshots/f2222222.json", "remove snapshots/f2222222.tar.zst"});
   CHECK(Repository::open(mirror_root).list().size() == 2);
 
+  // An upload killed before its manifest: prune's cleaning removes what it left, nothing else.
+  scratch.write("bucket/snapshots/e3333333.tar.zst", "half an upload");
+  repository = mirror.pull(false);
+  recorded.log.clear();
+  CHECK(mirror.clean_orphans() == std::vector<std::string>{"snapshots/e3333333.tar.zst"});
+  CHECK(recorded.log == std::vector<std::string>{"remove snapshots/e3333333.tar.zst"});
+  CHECK(mirror.clean_orphans().empty());
+
   // Another host removed a snapshot: the next pull forgets it.
   fs::remove(bucket / "snapshots/d1111111.json");
   fs::remove(bucket / "snapshots/d1111111.tar.zst");
