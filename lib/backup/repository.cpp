@@ -207,8 +207,49 @@ SnapshotInfo snapshot_info(const nlohmann::json& manifest, std::uint64_t stored_
   return info;
 }
 
+namespace {
+
+// The summary of a manifest that list() needs, as kept in the index.
+nlohmann::json summary_of(const nlohmann::json& manifest)
+{
+  nlohmann::json summary = {{"id", manifest.value("id", "")},
+                            {"time", manifest.value("time", "")},
+                            {"time_ns", manifest.value("time_ns", std::int64_t{0})},
+                            {"kind", manifest.value("kind", "full")},
+                            {"parent", manifest.value("parent", "")},
+                            {"host", manifest.value("host", "")},
+                            {"archive", {{"name", archive_object(manifest).substr(10)}}}};
+  if (const auto it = manifest.find("totals"); it != manifest.end()) {
+    summary["totals"] = {{"files", it->value("files", std::uint64_t{0})},
+                         {"bytes", it->value("bytes", std::uint64_t{0})}};
+  }
+  return summary;
+}
+
+std::int64_t mtime_ns(const fs::path& path)
+{
+  std::error_code ec;
+  const auto time = fs::last_write_time(path, ec);
+  return ec ? 0 : std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+}
+
+} // namespace
+
 std::vector<SnapshotInfo> Repository::list() const
 {
+  // Manifests list every file (megabytes for a large home) and never change once written: their
+  // summaries are kept in <repo>/index.json, keyed by manifest name, size and mtime, so that a
+  // listing parses only the manifests it has not seen. The index is a cache: a damaged or
+  // unwritable one costs time, never correctness.
+  const fs::path index_path = m_root / k_index;
+  nlohmann::json index;
+  try {
+    index = nlohmann::json::parse(read_text(index_path)).at("manifests");
+  } catch (const nlohmann::json::exception&) {
+    index = nlohmann::json::object();
+  }
+  nlohmann::json fresh = nlohmann::json::object();
+  bool changed = false;
   std::vector<SnapshotInfo> snapshots;
   std::error_code ec;
   for (fs::directory_iterator it(m_root / "snapshots", ec), end; !ec && it != end;
@@ -217,17 +258,38 @@ std::vector<SnapshotInfo> Repository::list() const
     if (path.extension() != ".json") {
       continue;
     }
-    try {
-      const auto manifest = nlohmann::json::parse(read_text(path));
-      const std::string id = manifest.value("id", "");
-      std::uint64_t stored = 0;
-      for (const std::string& object : {"snapshots/" + id + ".json", archive_object(manifest),
-                                        "snapshots/" + id + ".manifest.age"}) {
-        stored += object_size(object).value_or(0);
+    const std::string name = path.filename().string();
+    std::error_code size_ec;
+    const std::uint64_t size = fs::file_size(path, size_ec);
+    const std::int64_t mtime = mtime_ns(path);
+    nlohmann::json summary;
+    if (const auto cached = index.find(name); cached != index.end() && cached->is_object()
+                                              && cached->value("size", std::uint64_t{0}) == size
+                                              && cached->value("mtime_ns", std::int64_t{0}) == mtime
+                                              && cached->contains("summary")) {
+      summary = (*cached)["summary"];
+    } else {
+      try {
+        summary = summary_of(nlohmann::json::parse(read_text(path)));
+      } catch (const nlohmann::json::exception&) {
+        continue; // not a manifest
       }
-      snapshots.push_back(snapshot_info(manifest, stored));
-    } catch (const nlohmann::json::exception&) {
-      continue; // not a manifest
+      changed = true;
+    }
+    fresh[name] = {{"size", size}, {"mtime_ns", mtime}, {"summary", summary}};
+    const std::string id = summary.value("id", "");
+    std::uint64_t stored = 0;
+    for (const std::string& object : {"snapshots/" + name, archive_object(summary),
+                                      "snapshots/" + id + ".manifest.age"}) {
+      stored += object_size(object).value_or(0);
+    }
+    snapshots.push_back(snapshot_info(summary, stored));
+  }
+  if (changed || fresh.size() != index.size()) {
+    try {
+      write_file_atomically(index_path, nlohmann::json{{"version", 1}, {"manifests", fresh}}.dump() + "\n");
+    } catch (const std::exception&) {
+      // A read-only repository, or another run writing it at the same time: listed all the same.
     }
   }
   std::sort(snapshots.begin(), snapshots.end(), [](const SnapshotInfo& a, const SnapshotInfo& b) {

@@ -7,6 +7,7 @@
 //   <repo>/snapshots/<id>.tar.zst        pax tar + zstd: restores with `tar --zstd -xf`
 //   <repo>/snapshots/<id>.json           the manifest, written last: the commit record
 //   <repo>/lock                          flock(2)ed by a run that writes
+//   <repo>/index.json                    the manifests' summaries: a cache of list()
 //
 // Both files are written as "<name>.partial", fsynced and renamed, and the folder fsynced, so
 // that a crash or SIGKILL at any moment leaves either a committed snapshot or none: a snapshot
@@ -126,6 +127,9 @@ private:
 // The file that makes a folder (or a prefix of a bucket) a repository, and its content.
 inline constexpr std::string_view k_repository_marker = "cell0ctl-repository.json";
 std::string repository_marker_text();
+
+// The summaries of the manifests (a cache of list()), in the repository folder.
+inline constexpr std::string_view k_index = "index.json";
 
 // The name of the mirror's listing of its store, in the repository folder.
 inline constexpr std::string_view k_remote_listing = "remote-objects.json";

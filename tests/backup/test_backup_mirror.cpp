@@ -202,3 +202,37 @@ TEST_CASE("Mirror: manifests are pulled once, archives fetched by chain and drop
   REQUIRE(repository.list().size() == 1);
   CHECK(repository.list()[0].id == "f0000000");
 }
+
+TEST_CASE("Repository::list keeps the manifests' summaries in index.json, a cache that is never trusted blindly")
+{
+  test::Scratch scratch;
+  const fs::path root = scratch.path() / "repo";
+  scratch.write("repo/cell0ctl-repository.json", repository_marker_text());
+  add_snapshot(scratch, root, "f0000000", "full", "", 1);
+  add_snapshot(scratch, root, "d1111111", "differential", "f0000000", 2);
+  const Repository repository = Repository::open(root);
+  REQUIRE(repository.list().size() == 2);
+  const auto index = nlohmann::json::parse(scratch.read("repo/index.json"));
+  CHECK(index["manifests"]["d1111111.json"]["summary"]["parent"] == "f0000000");
+
+  // A manifest replaced (another size): read again, not taken from the index.
+  nlohmann::json manifest = nlohmann::json::parse(scratch.read("repo/snapshots/d1111111.json"));
+  manifest["kind"] = "incremental";
+  manifest["padding"] = "so that the size differs";
+  scratch.write("repo/snapshots/d1111111.json", manifest.dump());
+  CHECK(repository.list()[1].kind == "incremental");
+
+  // A summary in the index that does not match its manifest's size and mtime is not used.
+  auto lying = nlohmann::json::parse(scratch.read("repo/index.json"));
+  lying["manifests"]["f0000000.json"]["summary"]["kind"] = "differential";
+  lying["manifests"]["f0000000.json"]["size"] = 1;
+  scratch.write("repo/index.json", lying.dump());
+  CHECK(repository.list()[0].kind == "full");
+
+  // A damaged index, or a removed manifest.
+  scratch.write("repo/index.json", "{\"manifests\": [");
+  CHECK(repository.list().size() == 2);
+  fs::remove(root / "snapshots/f0000000.json");
+  CHECK(repository.list().size() == 1);
+  CHECK_FALSE(nlohmann::json::parse(scratch.read("repo/index.json"))["manifests"].contains("f0000000.json"));
+}
