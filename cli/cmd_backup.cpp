@@ -869,7 +869,7 @@ int run_restore(const BackupOptions& options, const GlobalOptions& global, Sessi
     restore.snapshot = restore.at_ns ? repository.resolve_at(*restore.at_ns) : repository.resolve(restore.snapshot);
     restore.at_ns.reset();
     restore.lock_held = true;
-    mirror->fetch(repository, restore.snapshot);
+    mirror->fetch(repository, restore.snapshot, !options.dry_run);
   }
   const backup::RestoreResult result = backup::snapshot_api().restore(restore);
   // Doctor's data checks on what was restored.

@@ -252,12 +252,16 @@ Repository Mirror::pull(bool create)
   return Repository::open(m_root);
 }
 
-std::uint64_t Mirror::fetch(const Repository& repository, const std::string& id)
+std::uint64_t Mirror::fetch(const Repository& repository, const std::string& id, bool archives)
 {
   std::uint64_t bytes = 0;
   for (const std::string& link : chain_ids(repository, id)) {
-    for (const std::string& name : content_objects(repository.read_manifest(link))) {
+    const auto manifest = repository.read_manifest(link);
+    for (const std::string& name : content_objects(manifest)) {
       std::error_code ec;
+      if (!archives && name == archive_object(manifest)) {
+        continue;
+      }
       const auto size = m_objects.find(name);
       if (size == m_objects.end() || fs::file_size(m_root / name, ec) == size->second) {
         continue; // missing from the store (verify and restore say so) or already here

@@ -63,8 +63,9 @@ public:
   Repository pull(bool create);
 
   // Downloads what the mirror lacks to verify or restore `id`: the archives (and sealed
-  // manifests) of its chain. Returns the bytes downloaded.
-  std::uint64_t fetch(const Repository& repository, const std::string& id);
+  // manifests) of its chain; without `archives`, the sealed manifests only (what a dry run
+  // reads). Returns the bytes downloaded.
+  std::uint64_t fetch(const Repository& repository, const std::string& id, bool archives = true);
 
   // Uploads snapshot `id`, made in the mirror, manifest last; then keeps only its manifest here.
   void push(const std::string& id);

@@ -87,6 +87,12 @@ class S3RepositoryTest(S3Case):
         self.assertEqual([full["id"], differential["id"]], [s["id"] for s in listed])
         self.assertEqual(stored[f"snapshots/{full['id']}.tar.zst"] + stored[f"snapshots/{full['id']}.json"],
                          listed[0]["stored_bytes"])
+        proxy = s3.Proxy(self.endpoint)
+        self.addCleanup(proxy.close)
+        dry = self.json_ok("restore", "--dry-run", "--repo", self.repo, "--to", str(self.deployment.tmp / "dry"),
+                           cache=other, endpoint=proxy.url)
+        self.assertEqual(differential["id"], dry["id"])
+        self.assertFalse([r for r in proxy.requests if r.endswith(".tar.zst")], "a dry run downloads no archive")
         latest = self.deployment.tmp / "latest"
         self.ok("restore", "--repo", self.repo, "--to", str(latest), cache=other)
         self.assertEqual(tree(home), tree(latest / "cell0"))
