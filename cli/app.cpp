@@ -56,6 +56,7 @@ int run(int argc, const char* const* argv, Session& session)
   GlobalOptions options;
   add_global_options(app, options);
   add_doctor_command(app, options, session);
+  add_validate_command(app, options, session);
   add_backup_command(app, options, session);
   add_restore_command(app, options, session);
 

@@ -11,6 +11,7 @@ namespace cell0ctl::cli {
 
 // One function per subcommand, in --help order; each adds its CLI::App and callback.
 void add_doctor_command(CLI::App& app, GlobalOptions& options, Session& session);
+void add_validate_command(CLI::App& app, GlobalOptions& options, Session& session);
 void add_backup_command(CLI::App& app, GlobalOptions& options, Session& session);
 void add_restore_command(CLI::App& app, GlobalOptions& options, Session& session);
 

@@ -137,8 +137,10 @@ _cell0ctl() {
     local backup_copy_flags="$repo_flags --to"
     local backup_status_flags="$repo_flags --max-age --max-untested"
     local restore_flags="$repo_flags --at --to --only --dry-run --force --age-identity"
-    local commands='doctor backup restore'
-    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout|--repo|--lock-wait|--s3-endpoint|--s3-region|--include|--exclude|--compression|--metrics-file|--age-recipient|--age-recipients-file|--age-identity|--kind|--full-every|--scratch|--keep-last|--keep-hourly|--keep-daily|--keep-weekly|--keep-monthly|--keep-yearly|--max-age|--max-untested|--at|--to|--only'
+    local validate_flags='--schema --ref-map --schema-dir --default-draft --strict --strict-formats
+        --kind --env-file --export-schema'
+    local commands='doctor validate-config backup restore'
+    local value_options='--config|--cell0-home|--format|--color|--log-format|--endpoint|--skip|--fail-on|--timeout|--repo|--lock-wait|--s3-endpoint|--s3-region|--include|--exclude|--compression|--metrics-file|--age-recipient|--age-recipients-file|--age-identity|--kind|--full-every|--scratch|--keep-last|--keep-hourly|--keep-daily|--keep-weekly|--keep-monthly|--keep-yearly|--max-age|--max-untested|--at|--to|--only|--schema|--ref-map|--schema-dir|--default-draft|--env-file|--export-schema'
     local opt="" prefix="" i command="" subcommand="" bin
 
     # `--opt=value`: bash splits at `=` when it is in COMP_WORDBREAKS (the default).
@@ -158,7 +160,7 @@ _cell0ctl() {
 
     # The command, if one was given; global options may come before or after it.
     for ((i = 1; i < cword; i++)); do
-        if [[ ${COMP_WORDS[i]} == @(doctor|backup|restore) ]] &&
+        if [[ ${COMP_WORDS[i]} == @(doctor|validate-config|backup|restore) ]] &&
             [[ ${COMP_WORDS[i - 1]} != @($value_options|=) ]]; then
             command=${COMP_WORDS[i]}
             break
@@ -190,16 +192,25 @@ _cell0ctl() {
     type -P -- "$bin" >/dev/null 2>&1 || bin=cell0ctl
 
     case $opt in
-    --config | --metrics-file | --age-recipients-file | --age-identity)
+    --config | --metrics-file | --age-recipients-file | --age-identity | --schema | --env-file)
         _cell0ctl_files "$prefix"
         return
         ;;
-    --cell0-home | --repo | --to | --scratch)
+    --cell0-home | --repo | --to | --scratch | --schema-dir)
         _cell0ctl_directories "$prefix"
         return
         ;;
     --age-recipient)
         # An age public key, age1...: nothing to offer.
+        COMPREPLY=()
+        return
+        ;;
+    --default-draft)
+        COMPREPLY=($(compgen -P "$prefix" -W '2020-12 7' -- "$cur"))
+        return
+        ;;
+    --ref-map | --export-schema)
+        # URL-PREFIX=DIR, or a kind (none known yet): nothing to offer.
         COMPREPLY=()
         return
         ;;
@@ -230,6 +241,8 @@ _cell0ctl() {
     --format)
         if [[ $command == @(backup|restore) ]]; then
             COMPREPLY=($(compgen -P "$prefix" -W 'text json' -- "$cur"))
+        elif [[ $command == validate-config ]]; then
+            COMPREPLY=($(compgen -P "$prefix" -W 'text json github junit sarif' -- "$cur"))
         else
             COMPREPLY=($(compgen -P "$prefix" -W 'text json junit' -- "$cur"))
         fi
@@ -244,6 +257,8 @@ _cell0ctl() {
         return
         ;;
     --kind)
+        # backup's snapshot kinds; validate-config's config kinds (none known yet).
+        [[ $command == validate-config ]] && COMPREPLY=() && return
         COMPREPLY=($(compgen -P "$prefix" -W 'auto full differential incremental' -- "$cur"))
         return
         ;;
@@ -323,6 +338,13 @@ _cell0ctl() {
             COMPREPLY=($(compgen -W "$doctor_flags $global_flags" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "$(_cell0ctl_checks "$bin")" -- "$cur"))
+        fi
+        ;;
+    validate-config)
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$validate_flags $global_flags" -- "$cur"))
+        else
+            _cell0ctl_files ""
         fi
         ;;
     backup)

@@ -22,15 +22,16 @@ set -g __cell0ctl_value_options --config --cell0-home --format --color --log-for
     --include --exclude --compression \
     --metrics-file --age-recipient --age-recipients-file --age-identity --kind --full-every \
     --scratch --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly \
-    --max-age --max-untested --at --to --only
+    --max-age --max-untested --at --to --only \
+    --schema --ref-map --schema-dir --default-draft --env-file --export-schema
 
-# The command given on the line so far (doctor, backup, restore), or nothing.
+# The command given on the line so far (doctor, validate-config, backup, restore), or nothing.
 function __cell0ctl_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l previous ''
     for token in $tokens
-        if contains -- $token doctor backup restore
+        if contains -- $token doctor validate-config backup restore
             and not contains -- "$previous" $__cell0ctl_value_options
             echo $token
             return 0
@@ -214,6 +215,8 @@ complete -c cell0ctl -f
 # Commands.
 complete -c cell0ctl -n __cell0ctl_needs_command -a doctor \
     -d 'Find every problem of this Cell 0 installation'
+complete -c cell0ctl -n __cell0ctl_needs_command -a validate-config \
+    -d 'Check configuration files, errors at file:line:col'
 complete -c cell0ctl -n __cell0ctl_needs_command -a backup \
     -d "Back up Cell 0's state into a repository"
 complete -c cell0ctl -n __cell0ctl_needs_command -a restore \
@@ -225,8 +228,10 @@ complete -c cell0ctl -s V -l version -d 'Print the version and exit'
 complete -c cell0ctl -l config -r -F -d 'cell0ctl configuration file (YAML)'
 complete -c cell0ctl -l cell0-home -x -a '(__fish_complete_directories)' \
     -d 'Cell 0 home (default: $CELL0_STATE_DIR, ~/.cell0)'
-complete -c cell0ctl -n 'not __cell0ctl_in backup; and not __cell0ctl_in restore' \
+complete -c cell0ctl -n 'not __cell0ctl_in backup; and not __cell0ctl_in restore; and not __cell0ctl_in validate-config' \
     -l format -x -a 'text json junit' -d 'Output format'
+complete -c cell0ctl -n '__cell0ctl_in validate-config' \
+    -l format -x -a 'text json github junit sarif' -d 'Output format'
 complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' \
     -l format -x -a 'text json' -d 'Output format'
 complete -c cell0ctl -l color -x -a 'auto always never' -d 'Colour the output'
@@ -246,6 +251,26 @@ complete -c cell0ctl -n __cell0ctl_in_doctor -l fail-on -x -a 'warn fail' \
 complete -c cell0ctl -n __cell0ctl_in_doctor -l timeout -x -a '500ms 1s 2s 5s 10s 30s' \
     -d 'Deadline of every check and of the whole run'
 complete -c cell0ctl -n __cell0ctl_in_doctor -a '(__cell0ctl_checks)'
+
+# validate-config
+complete -c cell0ctl -n '__cell0ctl_in validate-config' -l schema -r -F \
+    -d 'Validate every file against this JSON Schema'
+complete -c cell0ctl -n '__cell0ctl_in validate-config' -l ref-map -x \
+    -d 'Resolve remote $refs below URL-PREFIX from DIR: URL-PREFIX=DIR'
+complete -c cell0ctl -n '__cell0ctl_in validate-config' -l schema-dir -x \
+    -a '(__fish_complete_directories)' -d 'Resolve $refs to the $ids of schemas in DIR'
+complete -c cell0ctl -n '__cell0ctl_in validate-config' -l default-draft -x -a '2020-12 7' \
+    -d 'Draft of schemas without $schema'
+complete -c cell0ctl -n '__cell0ctl_in validate-config' -l strict -d 'Fail (exit 2) on warnings too'
+complete -c cell0ctl -n '__cell0ctl_in validate-config' -l strict-formats \
+    -d 'Make format an assertion'
+complete -c cell0ctl -n '__cell0ctl_in validate-config' -l kind -x \
+    -d 'Check every file as this kind'
+complete -c cell0ctl -n '__cell0ctl_in validate-config' -l env-file -r -F \
+    -d 'Variables that ${VAR} references may use'
+complete -c cell0ctl -n '__cell0ctl_in validate-config' -l export-schema -x \
+    -d 'Print the JSON Schema of KIND'
+complete -c cell0ctl -n '__cell0ctl_in validate-config; and not __fish_prev_arg_in $__cell0ctl_value_options' -F
 
 # backup and its subcommands
 complete -c cell0ctl -n '__cell0ctl_in backup; or __cell0ctl_in restore' -l repo -x \

@@ -27,9 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 MAN_MAIN = ROOT / "man" / "cell0ctl.1"
 MAN_DOCTOR = ROOT / "man" / "cell0ctl-doctor.1"
+MAN_VALIDATE = ROOT / "man" / "cell0ctl-validate-config.1"
 MAN_BACKUP = ROOT / "man" / "cell0ctl-backup.1"
 MAN_RESTORE = ROOT / "man" / "cell0ctl-restore.1"
-MAN_PAGES = (MAN_MAIN, MAN_DOCTOR, MAN_BACKUP, MAN_RESTORE)
+MAN_PAGES = (MAN_MAIN, MAN_DOCTOR, MAN_VALIDATE, MAN_BACKUP, MAN_RESTORE)
 BASH_FILE = ROOT / "completions" / "cell0ctl.bash"
 ZSH_FILE = ROOT / "completions" / "_cell0ctl"
 FISH_FILE = ROOT / "completions" / "cell0ctl.fish"
@@ -159,6 +160,7 @@ class DocsCase(unittest.TestCase):
         cls.home = cls._home.name
         cls.man_main = MAN_MAIN.read_text(encoding="utf-8")
         cls.man_doctor = MAN_DOCTOR.read_text(encoding="utf-8")
+        cls.man_validate = MAN_VALIDATE.read_text(encoding="utf-8")
         cls.man_backup = MAN_BACKUP.read_text(encoding="utf-8")
         cls.man_restore = MAN_RESTORE.read_text(encoding="utf-8")
         listed = cls.run_binary("doctor", "--list", "--format", "json")
@@ -229,6 +231,27 @@ class FlagsTest(DocsCase):
                          "--max-untested"):
             self.assertIn(expected, flags)
         self.assertDocumented(flags, MAN_BACKUP, self.man_backup, "OPTIONS")
+
+    def test_validate_config_flags_are_in_its_man_page_and_every_completion(self) -> None:
+        flags, values = self.flags_and_values("validate-config")
+        for expected in ("--schema", "--ref-map", "--schema-dir", "--default-draft", "--strict",
+                         "--strict-formats", "--kind", "--env-file", "--export-schema"):
+            self.assertIn(expected, flags)
+        self.assertEqual(["7", "2020-12"], values.get("--default-draft"))
+        self.assertDocumented(flags, MAN_VALIDATE, self.man_validate, "OPTIONS")
+
+    def test_validate_config_formats_are_documented_and_completed(self) -> None:
+        result = self.run_binary("--format", "no-such-format", "validate-config", "x.yaml")
+        self.assertEqual(64, result.returncode, result.stderr)
+        match = re.search(r"use one of: (\S+)", result.stderr)
+        self.assertIsNotNone(match, result.stderr)
+        formats = match.group(1).split(",")
+        self.assertEqual(["text", "json", "github", "junit", "sarif"], formats)
+        self.assertEqual(formats, tags(sections(self.man_validate)["FORMATS"]))
+        for value in formats + ["2020-12"]:
+            for path in COMPLETION_FILES:
+                with self.subTest(value=value, file=path.name):
+                    self.assertTrue(mentions(roff_plain(path.read_text(encoding="utf-8")), value))
 
     def test_restore_flags_are_in_cell0ctl_restore_1_and_every_completion(self) -> None:
         flags, _ = self.flags_and_values("restore")
@@ -360,6 +383,8 @@ class RenderTest(unittest.TestCase):
                        "ENVIRONMENT", "FILES", "SEE ALSO"],
             MAN_DOCTOR: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "CHECKS", "FORMATS", "EXIT STATUS",
                          "EXAMPLES", "SEE ALSO"],
+            MAN_VALIDATE: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "FORMATS", "EXIT STATUS", "EXAMPLES",
+                           "LIMITATIONS", "SEE ALSO"],
             MAN_BACKUP: ["NAME", "SYNOPSIS", "DESCRIPTION", "SNAPSHOT KINDS", "ENCRYPTION", "OPTIONS",
                          "SUBCOMMANDS", "RETENTION", "MONITORING", "REPOSITORY LAYOUT", "EXIT STATUS", "FILES",
                          "EXAMPLES", "LIMITATIONS", "SEE ALSO"],
@@ -373,7 +398,7 @@ class RenderTest(unittest.TestCase):
                 self.assertNotRegex(source, r"(?m)^\.(Dd|Dt|Sh|Nm)\b", "mdoc macros in a man(7) page")
                 self.assertEqual(names, list(sections(source)))
         main = MAN_MAIN.read_text(encoding="utf-8")
-        for page in (MAN_DOCTOR, MAN_BACKUP, MAN_RESTORE):
+        for page in (MAN_DOCTOR, MAN_VALIDATE, MAN_BACKUP, MAN_RESTORE):
             with self.subTest(page=page.name):
                 self.assertIn(r"\-".join(page.stem.split("-")) + " (1)", sections(main)["SEE ALSO"])
                 self.assertIn("cell0ctl (1)", page.read_text(encoding="utf-8"))
@@ -493,6 +518,25 @@ class BashCompletionTest(DocsCase):
         Path(self.home, "cell0ctl-folder").mkdir(exist_ok=True)
         self.assertIn("cell0ctl-config.yaml", self.complete("cell0ctl", "--config", "cell0ctl-c"))
         self.assertEqual(["cell0ctl-folder"], self.complete("cell0ctl", "--cell0-home", "cell0ctl-"))
+
+    def test_validate_config_flags_values_and_paths(self) -> None:
+        flags, _ = help_options(self.run_binary("--help").stdout)
+        own, _ = help_options(self.run_binary("validate-config", "--help").stdout)
+        self.assertEqual(sorted(set(own) | set(flags)), sorted(self.complete("cell0ctl", "validate-config", "-")))
+        self.assertEqual(["text", "json", "github", "junit", "sarif"],
+                         self.complete("cell0ctl", "validate-config", "--format", ""))
+        self.assertEqual(["2020-12", "7"], self.complete("cell0ctl", "validate-config", "--default-draft", ""))
+        self.assertEqual([], self.complete("cell0ctl", "validate-config", "--kind", ""))
+        Path(self.home, "cell0ctl-schema.json").write_text("{}\n", encoding="utf-8")
+        Path(self.home, "cell0ctl-folder").mkdir(exist_ok=True)
+        self.assertEqual(["cell0ctl-schema.json"],
+                         self.complete("cell0ctl", "validate-config", "--schema", "cell0ctl-s"))
+        self.assertEqual(["cell0ctl-folder"],
+                         self.complete("cell0ctl", "validate-config", "--schema-dir", "cell0ctl-"))
+        self.assertLessEqual({"cell0ctl-folder", "cell0ctl-schema.json"},
+                             set(self.complete("cell0ctl", "validate-config", "cell0ctl-")))
+        self.assertLessEqual({"cell0ctl-folder", "cell0ctl-schema.json"},
+                             set(self.complete("cell0ctl", "validate-config", "--strict", "cell0ctl-")))
 
     def test_backup_offers_its_subcommands(self) -> None:
         subcommands = help_subcommands(self.run_binary("backup", "--help").stdout)
@@ -650,6 +694,19 @@ class FishCompletionTest(DocsCase):
         self.assertEqual(["json", "text"], sorted(self.complete("cell0ctl restore --format ")))
         self.assertIn("latest", self.complete("cell0ctl restore "))
 
+    def test_validate_config(self) -> None:
+        flags, _ = help_options(self.run_binary("--help").stdout)
+        own, _ = help_options(self.run_binary("validate-config", "--help").stdout)
+        self.assertEqual(sorted(set(own) | set(flags)), sorted(self.complete("cell0ctl validate-config -")))
+        self.assertEqual(["github", "json", "junit", "sarif", "text"],
+                         sorted(self.complete("cell0ctl validate-config --format ")))
+        self.assertEqual(["2020-12", "7"], sorted(self.complete("cell0ctl validate-config --default-draft ")))
+        Path(self.home, "cell0ctl-file").write_text("", encoding="utf-8")
+        Path(self.home, "cell0ctl-folder").mkdir(exist_ok=True)
+        self.assertEqual(["cell0ctl-file", "cell0ctl-folder/"],
+                         sorted(self.complete("cell0ctl validate-config cell0ctl-")))
+        self.assertEqual(["cell0ctl-folder/"], self.complete("cell0ctl validate-config --schema-dir cell0ctl-"))
+
     def test_commands_endpoints_and_skip_lists(self) -> None:
         commands = help_subcommands(self.run_binary("--help").stdout)
         self.assertEqual(sorted(commands), sorted(self.complete("cell0ctl ")))
@@ -725,6 +782,30 @@ class ContractTest(DocsCase):
                                      "--timeout", "300ms", "ollama.reachable")
         self.assertEqual(3, result.returncode, result.stderr)
         self.assertEqual("unknown", json.loads(result.stdout)["checks"][0]["status"])
+
+    def test_validate_config_documents_the_statuses_it_can_exit_with(self) -> None:
+        documented = self.documented_statuses(self.man_validate)
+        self.assertEqual([0, 2, 3, 64, 78], documented)
+        statuses = help_exit_statuses(self.run_binary("validate-config", "--help").stdout)
+        self.assertIn(0, statuses)
+        self.assertLessEqual(set(statuses), set(documented))
+        valid = Path(self.home, "valid.yaml")
+        valid.write_text("a: 1\n", encoding="utf-8")
+        invalid = Path(self.home, "dup.yaml")
+        invalid.write_text("a: 1\na: 2\n", encoding="utf-8")
+        bad = Path(self.home, "bad-validate.yaml")
+        bad.write_text("no_such_setting: 1\n", encoding="utf-8")
+        cases = {
+            "valid, a warning": (["validate-config", str(valid)], 0),
+            "warning with --strict": (["validate-config", "--strict", str(valid)], 2),
+            "duplicate key": (["validate-config", str(invalid)], 2),
+            "no path": (["validate-config"], 64),
+            "bad configuration": (["--config", str(bad), "validate-config", str(valid)], 78),
+        }
+        for name, (args, status) in cases.items():
+            result = self.run_binary(*args)
+            with self.subTest(case=name):
+                self.assertEqual(status, result.returncode, result.stdout + result.stderr)
 
     def test_backup_and_restore_document_the_statuses_of_their_help(self) -> None:
         for command, page, expected in ((["backup"], self.man_backup, [0, 1, 2, 3, 64, 75, 78]),
