@@ -8,6 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 
 namespace cell0ctl {
@@ -90,6 +94,102 @@ JsonFile read_json_file(const fs::path& path)
   text << in.rdbuf();
   parse_json_text(text.str(), out);
   return out;
+}
+
+namespace {
+
+// Counts the members of the top-level value, and nothing else.
+class ShapeHandler : public nlohmann::json_sax<nlohmann::json>
+{
+public:
+  explicit ShapeHandler(JsonShape& shape) : m_shape(shape) {}
+
+  bool null() override { return value("null"); }
+  bool boolean(bool) override { return value("boolean"); }
+  bool number_integer(number_integer_t) override { return value("number"); }
+  bool number_unsigned(number_unsigned_t) override { return value("number"); }
+  bool number_float(number_float_t, const string_t&) override { return value("number"); }
+  bool string(string_t&) override { return value("string"); }
+  bool binary(binary_t&) override { return value("binary"); }
+  bool start_object(std::size_t) override { return open("object"); }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open("array"); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override
+  {
+    return false;
+  }
+
+private:
+  bool value(const char* type)
+  {
+    if (m_depth == 0) {
+      m_shape.type = type;
+    } else if (m_depth == 1) {
+      ++m_shape.elements;
+    }
+    return true;
+  }
+  bool open(const char* type)
+  {
+    value(type);
+    ++m_depth;
+    return true;
+  }
+  bool close()
+  {
+    --m_depth;
+    return true;
+  }
+
+  JsonShape& m_shape;
+  int m_depth = 0;
+};
+
+} // namespace
+
+JsonShape scan_json_file(const fs::path& path)
+{
+  JsonShape shape;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    return shape;
+  }
+  shape.exists = true;
+  shape.size = fs::file_size(path, ec);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    shape.error = "cannot be read";
+    return shape;
+  }
+  if (shape.size == 0) {
+    ::close(fd);
+    shape.error = "empty";
+    return shape;
+  }
+  void* mapped = ::mmap(nullptr, shape.size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (mapped == MAP_FAILED) {
+    shape.error = "cannot be read";
+    return shape;
+  }
+  ::madvise(mapped, shape.size, MADV_SEQUENTIAL);
+  const auto* begin = static_cast<const char*>(mapped);
+  ShapeHandler handler(shape);
+  shape.parsed = nlohmann::json::sax_parse(begin, begin + shape.size, &handler);
+  if (!shape.parsed) {
+    // Rare: place the error as read_json_file() does, from a copy of the text.
+    JsonFile located;
+    parse_json_text(std::string(begin, shape.size), located);
+    shape.error = located.error;
+    shape.line = located.line;
+    shape.column = located.column;
+    shape.type.clear();
+    shape.elements = 0;
+  }
+  ::munmap(mapped, shape.size);
+  return shape;
 }
 
 const nlohmann::json* json_at(const nlohmann::json& document, std::string_view path)

@@ -27,6 +27,24 @@ struct JsonFile
 // Reads and parses `path`; never throws.
 JsonFile read_json_file(const std::filesystem::path& path);
 
+// What a JSON file holds at its top level, found without building it in memory: for files that
+// can be hundreds of megabytes (Cell 0's vector files) whose content only needs checking.
+struct JsonShape
+{
+  bool exists = false;
+  std::uintmax_t size = 0;
+  bool parsed = false;
+  std::string type;         // of the top-level value, as nlohmann's type_name(): "array", ...
+  std::size_t elements = 0; // of a top-level array or object
+  std::string error;        // why it did not parse or could not be read
+  int line = 0;             // 1-based position of `error`, 0 when unknown
+  int column = 0;
+};
+
+// Scans `path` with a SAX parser over a read-only mapping of it; never throws. Peak memory
+// does not grow with the file, except to place an error.
+JsonShape scan_json_file(const std::filesystem::path& path);
+
 // Parses `text`, filling `error`, `line` and `column` of `out` on failure.
 void parse_json_text(const std::string& text, JsonFile& out);
 

@@ -126,6 +126,37 @@ TEST_CASE("read_json_file")
   }
 }
 
+TEST_CASE("scan_json_file: the top-level type and count, without a tree; errors where read_json_file puts them")
+{
+  test::Scratch scratch;
+  const auto array = scan_json_file(scratch.write("a.vec", R"([{"id": "1", "v": [0.1, 0.2]}, [1, [2]], "x", 3])"));
+  CHECK(array.parsed);
+  CHECK(array.type == "array");
+  CHECK(array.elements == 4);
+  const auto object = scan_json_file(scratch.write("o.json", R"({"a": {"b": [1, 2, 3]}, "c": null})"));
+  CHECK(object.type == "object");
+  CHECK(object.elements == 2);
+  CHECK(scan_json_file(scratch.write("n.json", "42")).type == "number");
+
+  const std::string broken = "[\n  {\"id\": 1},\n  {\"id\": tru}\n]";
+  const auto scanned = scan_json_file(scratch.write("b.vec", broken));
+  const JsonFile read = read_json_file(scratch.path() / "b.vec");
+  CHECK_FALSE(scanned.parsed);
+  CHECK(scanned.elements == 0);
+  CHECK(scanned.line == read.line);
+  CHECK(scanned.column == read.column);
+  CHECK(scanned.error == read.error);
+  CHECK(scanned.line == 3);
+
+  const auto trailing = scan_json_file(scratch.write("t.json", "[1, 2] [3]"));
+  CHECK_FALSE(trailing.parsed);
+  const auto empty = scan_json_file(scratch.write("e.vec", ""));
+  CHECK(empty.exists);
+  CHECK(empty.size == 0);
+  CHECK_FALSE(empty.parsed);
+  CHECK_FALSE(scan_json_file(scratch.path() / "missing.json").exists);
+}
+
 TEST_CASE("json_at")
 {
   const auto doc = nlohmann::json::parse(
