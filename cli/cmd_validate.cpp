@@ -62,8 +62,10 @@ int export_schema(const std::string& name, Session& session)
   const validate::Kind* kind = validate::find_kind(name);
   if (kind == nullptr || kind->schema.empty()) {
     throw Error(Errc::usage,
-                fmt::format("--export-schema '{}': unknown kind", name),
-                fmt::format("the kinds with a schema are: {}", validate::known_kind_names()));
+                fmt::format("--export-schema '{}': {}",
+                            name,
+                            kind == nullptr ? "unknown kind" : "this kind has no schema"),
+                fmt::format("the kinds with a schema are: {}", validate::schema_kind_names()));
   }
   session.out << kind->schema;
   if (!kind->schema.ends_with('\n')) {
@@ -121,7 +123,8 @@ int run_validate(const ValidateOptions& options, const GlobalOptions& global, Se
   } else if (format == "junit") {
     validate::render_junit(session.out, report, duration);
   } else {
-    validate::render_text(session.out, report, {use_color(global, session), global.quiet});
+    const validate::TextStyle style{use_color(global, session), global.quiet, global.verbosity > 0};
+    validate::render_text(session.out, report, style);
   }
   const bool failed = report.tally.errors > 0 || (options.strict && report.tally.warnings > 0);
   return failed ? exit_status(Errc::failed) : 0;

@@ -209,9 +209,14 @@ _cell0ctl() {
         COMPREPLY=($(compgen -P "$prefix" -W '2020-12 7' -- "$cur"))
         return
         ;;
-    --ref-map | --export-schema)
-        # URL-PREFIX=DIR, or a kind (none known yet): nothing to offer.
+    --ref-map)
+        # URL-PREFIX=DIR: nothing to offer.
         COMPREPLY=()
+        return
+        ;;
+    --export-schema)
+        # validate-config's kinds that have a schema (lib/validate/kinds.cpp).
+        COMPREPLY=($(compgen -P "$prefix" -W 'alert-rules alertmanager app-config cell0.json docker-compose dotenv google-chat-config grafana-dashboard grafana-provisioning helm-chart helm-values k8s-manifest loki prometheus promtail python-config signal-config skill tool-profiles' -- "$cur"))
         return
         ;;
     --s3-endpoint | --s3-region)
@@ -257,8 +262,11 @@ _cell0ctl() {
         return
         ;;
     --kind)
-        # backup's snapshot kinds; validate-config's config kinds (none known yet).
-        [[ $command == validate-config ]] && COMPREPLY=() && return
+        # backup's snapshot kinds; validate-config's config kinds (lib/validate/kinds.cpp).
+        if [[ $command == validate-config ]]; then
+            COMPREPLY=($(compgen -P "$prefix" -W 'alert-rules alertmanager app-config cell0.json docker-compose dotenv google-chat-config grafana-dashboard grafana-provisioning helm-chart helm-template helm-values k8s-manifest loki prometheus promtail python-config signal-config skill tool-profiles' -- "$cur"))
+            return
+        fi
         COMPREPLY=($(compgen -P "$prefix" -W 'auto full differential incremental' -- "$cur"))
         return
         ;;

@@ -265,11 +265,11 @@ complete -c cell0ctl -n '__cell0ctl_in validate-config' -l strict -d 'Fail (exit
 complete -c cell0ctl -n '__cell0ctl_in validate-config' -l strict-formats \
     -d 'Make format an assertion'
 complete -c cell0ctl -n '__cell0ctl_in validate-config' -l kind -x \
-    -d 'Check every file as this kind'
+    -a 'alert-rules alertmanager app-config cell0.json docker-compose dotenv google-chat-config grafana-dashboard grafana-provisioning helm-chart helm-template helm-values k8s-manifest loki prometheus promtail python-config signal-config skill tool-profiles' -d 'Check every file as this kind'
 complete -c cell0ctl -n '__cell0ctl_in validate-config' -l env-file -r -F \
     -d 'Variables that ${VAR} references may use'
 complete -c cell0ctl -n '__cell0ctl_in validate-config' -l export-schema -x \
-    -d 'Print the JSON Schema of KIND'
+    -a 'alert-rules alertmanager app-config cell0.json docker-compose dotenv google-chat-config grafana-dashboard grafana-provisioning helm-chart helm-values k8s-manifest loki prometheus promtail python-config signal-config skill tool-profiles' -d 'Print the JSON Schema of KIND'
 complete -c cell0ctl -n '__cell0ctl_in validate-config; and not __fish_prev_arg_in $__cell0ctl_value_options' -F
 
 # backup and its subcommands

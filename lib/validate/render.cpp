@@ -116,11 +116,20 @@ void render_text(std::ostream& out, const Report& report, const TextStyle& style
       out << "  hint: " << f.hint << '\n';
     }
   }
+  if (style.verbose) {
+    for (const Skipped& file : report.skipped) {
+      out << fmt::format("{}: skipped: {}\n", file.file, file.reason);
+    }
+  }
   if (!style.quiet) {
-    out << fmt::format("{} checked: {}, {}\n",
+    out << fmt::format("{} checked: {}, {}",
                        plural(static_cast<int>(report.files.size()), "file"),
                        plural(report.tally.errors, "error"),
                        plural(report.tally.warnings, "warning"));
+    if (!report.skipped.empty()) {
+      out << fmt::format(" ({} skipped; -v lists them and why)", report.skipped.size());
+    }
+    out << '\n';
   }
 }
 
@@ -152,10 +161,16 @@ nlohmann::ordered_json report_json(const Report& report, std::chrono::millisecon
   json["command"] = "validate-config";
   json["status"] = status_of(report.tally);
   json["duration_ms"] = duration.count();
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  for (const Skipped& file : report.skipped) {
+    skipped.push_back({{"file", file.file}, {"reason", file.reason}});
+  }
   json["summary"] = {{"files", report.files.size()},
                      {"errors", report.tally.errors},
-                     {"warnings", report.tally.warnings}};
+                     {"warnings", report.tally.warnings},
+                     {"skipped", report.skipped.size()}};
   json["files"] = std::move(files);
+  json["skipped"] = std::move(skipped);
   json["findings"] = std::move(findings);
   return json;
 }

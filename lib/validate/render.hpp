@@ -16,7 +16,8 @@ namespace cell0ctl::validate {
 struct TextStyle
 {
   bool color = false;
-  bool quiet = false; // no summary line
+  bool quiet = false;   // no summary line
+  bool verbose = false; // list the skipped files, each with its reason
 };
 
 // `file:line:col: error|warning: message [rule-id]` (`file: ...` for a whole-file finding),

@@ -202,67 +202,97 @@ public:
     }
   }
 
-  FileReport check(const fs::path& path, std::vector<Finding>& out)
+  // Checks one file. Returns its reason when the file is skipped (then `out` is untouched).
+  std::optional<std::string> check(const Candidate& candidate,
+                                   FileReport& report,
+                                   std::vector<Finding>& out)
   {
-    FileReport report{path.string(), "", {}};
+    const fs::path& path = candidate.path;
+    report = FileReport{path.string(), "", {}};
     config::Document document;
     try {
       document = config::load(path);
     } catch (const Error& e) {
       out.push_back(file_finding(report.file, Severity::error, e.what(), "read"));
-      return report;
-    }
-    for (const config::Diagnostic& diagnostic : document.errors) {
-      out.push_back(load_finding(report.file, diagnostic));
+      return std::nullopt;
     }
     const Kind* kind = m_kind;
     if (kind == nullptr && !m_schema_uri) {
       kind = detect_kind(path, document);
+      if (const auto reason = skip_reason(kind, document, candidate.named)) {
+        return reason;
+      }
     }
     if (kind != nullptr) {
       report.kind = kind->name;
     }
-    const std::optional<std::string> uri = m_schema_uri ? m_schema_uri : kind_schema(kind);
-    if (uri) {
-      for (const config::Node& root : document.documents) {
-        for (const schema::ValidationError& error : m_schemas.validate(root, *uri).errors) {
-          out.push_back(schema_finding(report.file, error, root, m_schemas));
-        }
-      }
-    }
-    if (kind != nullptr && kind->check != nullptr) {
-      const KindInput input{report.file, path, document, m_request.env_file ? &m_env : nullptr};
-      for (Finding& finding : kind->check(input)) {
-        out.push_back(std::move(finding));
-      }
+    for (const config::Diagnostic& diagnostic : document.errors) {
+      out.push_back(load_finding(report.file, diagnostic));
     }
     if (kind == nullptr && !m_schema_uri) {
       out.push_back(file_finding(report.file,
                                  Severity::warning,
-                                 "no schema for this file (use --kind or --schema)",
+                                 "not a Cell 0 config file of a known kind: not checked",
                                  "unknown-kind"));
-      out.back().hint = fmt::format("the known kinds are: {}", known_kind_names());
+      out.back().hint =
+          fmt::format("name its kind with --kind KIND (one of {}), or a schema with --schema FILE",
+                      known_kind_names());
+      return std::nullopt;
     }
-    return report;
+    if (!m_schema_uri && kind->schema.empty()) {
+      out.push_back(file_finding(report.file,
+                                 Severity::warning,
+                                 fmt::format("{}: not checked", kind->summary),
+                                 "not-checked"));
+      return std::nullopt;
+    }
+    const std::optional<std::string> uri = m_schema_uri ? m_schema_uri : kind_schema(*kind);
+    for (const config::Node& root : document.documents) {
+      for (const schema::ValidationError& error : m_schemas.validate(root, *uri).errors) {
+        out.push_back(schema_finding(report.file, error, root, m_schemas));
+      }
+    }
+    if (kind != nullptr) {
+      const KindInput input{report.file, path, document, m_request.env_file ? &m_env : nullptr};
+      for (Finding& finding : check_kind(*kind, input)) {
+        out.push_back(std::move(finding));
+      }
+    }
+    return std::nullopt;
   }
 
 private:
-  std::optional<std::string> kind_schema(const Kind* kind)
+  // Files a folder scan found that are not checked, and why: a file of no known kind that
+  // parses (captured responses, package.json); a kind that cannot be validated as it is.
+  static std::optional<std::string> skip_reason(const Kind* kind,
+                                                const config::Document& document,
+                                                bool named)
   {
-    if (kind == nullptr || kind->schema.empty()) {
+    if (named) {
       return std::nullopt;
     }
-    const std::string name(kind->name);
+    if (kind == nullptr && document.ok()) {
+      return "not a Cell 0 config file";
+    }
+    if (kind != nullptr && kind->schema.empty()) {
+      return std::string(kind->summary);
+    }
+    return std::nullopt;
+  }
+
+  // The URI of the kind's schema, compiled on first use: once per kind and run.
+  std::string kind_schema(const Kind& kind)
+  {
+    const std::string name(kind.name);
     if (const auto it = m_kind_uris.find(name); it != m_kind_uris.end()) {
       return it->second;
     }
-    config::Document parsed = config::parse(kind->schema, config::Format::json, name);
+    config::Document parsed = config::parse(kind.schema, config::Format::json, name);
     if (!parsed.ok() || parsed.documents.size() != 1) {
       throw Error(Errc::unknown, fmt::format("the built-in schema of kind '{}' is broken", name));
     }
     const std::string uri =
-        m_schemas.add_document(fmt::format("https://cell0ctl.invalid/schemas/{}.json", name),
-                               std::move(parsed.documents.front()));
+        m_schemas.add_document(kind.schema_uri, std::move(parsed.documents.front()));
     m_kind_uris.emplace(name, uri);
     return uri;
   }
@@ -289,14 +319,14 @@ std::string_view severity_name(Severity severity)
   return severity == Severity::error ? "error" : "warning";
 }
 
-std::vector<fs::path> discover(const std::vector<fs::path>& paths, std::vector<Finding>& problems)
+std::vector<Candidate> discover(const std::vector<fs::path>& paths, std::vector<Finding>& problems)
 {
-  std::vector<fs::path> files;
+  std::vector<Candidate> files;
   for (const fs::path& path : paths) {
     std::error_code ec;
     if (!fs::is_directory(path, ec)) {
       if (fs::exists(path, ec)) {
-        files.push_back(path);
+        files.push_back(Candidate{path, true});
       } else {
         problems.push_back(
             file_finding(path.string(), Severity::error, "no such file or folder", "read"));
@@ -318,7 +348,9 @@ std::vector<fs::path> discover(const std::vector<fs::path>& paths, std::vector<F
       problems.push_back(file_finding(path.string(), Severity::error, ec.message(), "read"));
     }
     std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
+    for (fs::path& file : found) {
+      files.push_back(Candidate{std::move(file), false});
+    }
   }
   return files;
 }
@@ -328,16 +360,20 @@ Report run(const Request& request)
   Run state(request);
   Report report;
   std::vector<Finding> problems;
-  const std::vector<fs::path> files = discover(request.paths, problems);
+  const std::vector<Candidate> candidates = discover(request.paths, problems);
   for (Finding& problem : problems) {
     FileReport file{problem.file, "", {}};
     ++file.tally.errors;
     report.files.push_back(file);
     report.findings.push_back(std::move(problem));
   }
-  for (const fs::path& path : files) {
+  for (const Candidate& candidate : candidates) {
     std::vector<Finding> findings;
-    FileReport file = state.check(path, findings);
+    FileReport file;
+    if (auto reason = state.check(candidate, file, findings)) {
+      report.skipped.push_back(Skipped{std::move(file.file), std::move(*reason)});
+      continue;
+    }
     std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
       return std::pair(a.line, a.column) < std::pair(b.line, b.column);
     });

@@ -182,6 +182,14 @@ class DocsCase(unittest.TestCase):
     def completion_text(self, path: Path) -> str:
         return path.read_text(encoding="utf-8")
 
+    def kinds(self) -> list[str]:
+        """The kinds validate-config knows, from the hint of its usage error for an unknown one."""
+        result = self.run_binary("validate-config", "--kind", "no-such-kind", "x.yaml")
+        prefix = "cell0ctl: hint: the known kinds are: "
+        lines = [line for line in result.stderr.splitlines() if line.startswith(prefix)]
+        self.assertEqual(1, len(lines), result.stderr)
+        return lines[0][len(prefix):].split(", ")
+
 
 # --- (a) flags ---------------------------------------------------------------------------------
 
@@ -239,6 +247,15 @@ class FlagsTest(DocsCase):
             self.assertIn(expected, flags)
         self.assertEqual(["7", "2020-12"], values.get("--default-draft"))
         self.assertDocumented(flags, MAN_VALIDATE, self.man_validate, "OPTIONS")
+
+    def test_validate_config_kinds_are_documented_and_completed_by_zsh(self) -> None:
+        kinds = self.kinds()
+        self.assertIn("cell0.json", kinds)
+        zsh = self.completion_text(ZSH_FILE)
+        self.assertIn(f"--kind=[check every file as this kind]:kind:({' '.join(kinds)})", zsh)
+        with_schema = " ".join(k for k in kinds if k != "helm-template")
+        self.assertIn(f"--export-schema=[print the JSON Schema of KIND]:kind:({with_schema})", zsh)
+        self.assertEqual(kinds, tags(sections(self.man_validate)["KINDS"]))
 
     def test_validate_config_formats_are_documented_and_completed(self) -> None:
         result = self.run_binary("--format", "no-such-format", "validate-config", "x.yaml")
@@ -383,7 +400,7 @@ class RenderTest(unittest.TestCase):
                        "ENVIRONMENT", "FILES", "SEE ALSO"],
             MAN_DOCTOR: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "CHECKS", "FORMATS", "EXIT STATUS",
                          "EXAMPLES", "SEE ALSO"],
-            MAN_VALIDATE: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "FORMATS", "EXIT STATUS", "EXAMPLES",
+            MAN_VALIDATE: ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "KINDS", "RULES", "FORMATS", "EXIT STATUS", "EXAMPLES",
                            "LIMITATIONS", "SEE ALSO"],
             MAN_BACKUP: ["NAME", "SYNOPSIS", "DESCRIPTION", "SNAPSHOT KINDS", "ENCRYPTION", "OPTIONS",
                          "SUBCOMMANDS", "RETENTION", "MONITORING", "REPOSITORY LAYOUT", "EXIT STATUS", "FILES",
@@ -526,7 +543,10 @@ class BashCompletionTest(DocsCase):
         self.assertEqual(["text", "json", "github", "junit", "sarif"],
                          self.complete("cell0ctl", "validate-config", "--format", ""))
         self.assertEqual(["2020-12", "7"], self.complete("cell0ctl", "validate-config", "--default-draft", ""))
-        self.assertEqual([], self.complete("cell0ctl", "validate-config", "--kind", ""))
+        kinds = self.kinds()
+        self.assertEqual(kinds, self.complete("cell0ctl", "validate-config", "--kind", ""))
+        self.assertEqual([k for k in kinds if k != "helm-template"],
+                         self.complete("cell0ctl", "validate-config", "--export-schema", ""))
         Path(self.home, "cell0ctl-schema.json").write_text("{}\n", encoding="utf-8")
         Path(self.home, "cell0ctl-folder").mkdir(exist_ok=True)
         self.assertEqual(["cell0ctl-schema.json"],
@@ -706,6 +726,10 @@ class FishCompletionTest(DocsCase):
         self.assertEqual(["cell0ctl-file", "cell0ctl-folder/"],
                          sorted(self.complete("cell0ctl validate-config cell0ctl-")))
         self.assertEqual(["cell0ctl-folder/"], self.complete("cell0ctl validate-config --schema-dir cell0ctl-"))
+        kinds = self.kinds()
+        self.assertEqual(sorted(kinds), sorted(self.complete("cell0ctl validate-config --kind ")))
+        self.assertEqual(sorted(k for k in kinds if k != "helm-template"),
+                         sorted(self.complete("cell0ctl validate-config --export-schema ")))
 
     def test_commands_endpoints_and_skip_lists(self) -> None:
         commands = help_subcommands(self.run_binary("--help").stdout)

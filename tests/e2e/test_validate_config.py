@@ -13,7 +13,7 @@ import unittest
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from tests.e2e.deployment import CELL0CTL, SHARED
+from tests.e2e.deployment import CELL0CTL, FIXTURES, SHARED
 
 SUITE = SHARED / "json-schema-test-suite"
 
@@ -138,13 +138,30 @@ class TextAndExitTest(ValidateCase):
         self.assertEqual(2, result.returncode)
         self.assertIn("absent.yaml: error: no such file or folder [read]", result.stdout.splitlines())
 
-    def test_without_schema_files_are_of_unknown_kind(self) -> None:
+    def test_without_schema_a_named_file_of_no_kind_gets_a_warning(self) -> None:
         self.write("x.yaml", "a: 1\n")
         result = self.run_cli("validate-config", "x.yaml")
         self.assertEqual(0, result.returncode, result.stderr)
-        self.assertEqual("x.yaml: warning: no schema for this file (use --kind or --schema) [unknown-kind]",
-                         result.stdout.splitlines()[0])
+        self.assertEqual("x.yaml: warning: not a Cell 0 config file of a known kind: not checked "
+                         "[unknown-kind]", result.stdout.splitlines()[0])
         self.assertEqual(2, self.run_cli("validate-config", "--strict", "x.yaml").returncode)
+
+    def test_a_folder_scan_skips_files_of_no_kind_but_not_broken_ones(self) -> None:
+        self.write("conf/response.json", '{"status": "ok", "uptime": 3}\n')
+        self.write("conf/broken.yaml", "a: [1,\n")
+        result = self.run_cli("validate-config", "--strict", "conf")
+        self.assertEqual(2, result.returncode, result.stdout + result.stderr)
+        lines = result.stdout.splitlines()
+        self.assertTrue(any(line.startswith("conf/broken.yaml:") and line.endswith("[syntax]")
+                            for line in lines), lines)
+        self.assertNotIn("response.json", result.stdout)
+        self.assertEqual("1 file checked: 1 error, 1 warning (1 skipped; -v lists them and why)", lines[-1])
+        verbose = self.run_cli("-v", "validate-config", "conf")
+        self.assertIn("conf/response.json: skipped: not a Cell 0 config file", verbose.stdout.splitlines())
+        report = json.loads(self.run_cli("--format", "json", "validate-config", "conf").stdout)
+        self.assertEqual(1, report["summary"]["skipped"])
+        self.assertEqual([{"file": "conf/response.json", "reason": "not a Cell 0 config file"}],
+                         report["skipped"])
 
     def test_usage_errors_exit_64(self) -> None:
         self.write_examples()
@@ -179,10 +196,10 @@ class FormatTest(ValidateCase):
         result = self.validate("--format", "json", "bad.yaml", "good.json")
         report = json.loads(result.stdout)
         self.assertEqual(["tool", "version", "schema_version", "command", "status", "duration_ms", "summary",
-                          "files", "findings"], list(report))
+                          "files", "skipped", "findings"], list(report))
         self.assertEqual("validate-config", report["command"])
         self.assertEqual("fail", report["status"])
-        self.assertEqual({"files": 2, "errors": 3, "warnings": 0}, report["summary"])
+        self.assertEqual({"files": 2, "errors": 3, "warnings": 0, "skipped": 0}, report["summary"])
         self.assertEqual(["fail", "ok"], [f["status"] for f in report["files"]])
         first = report["findings"][0]
         self.assertEqual(["file", "line", "column", "severity", "message", "rule_id", "hint"], list(first))
@@ -214,9 +231,9 @@ class FormatTest(ValidateCase):
         self.assertTrue(result.stdout.startswith("::error file=bad.yaml,line=1,col=1,"), result.stdout)
         explicit = self.validate("--format", "text", "bad.yaml", env=env)
         self.assertEqual(EXPECTED_INVALID_TEXT[1], explicit.stdout.splitlines()[0])
-        warning = self.run_cli("validate-config", "good.yaml", env=env)
-        self.write("good.yaml", VALID_YAML)
-        self.assertTrue(warning.stdout.startswith("::warning file=good.yaml,title=unknown-kind::"), warning.stdout)
+        self.write("x.yaml", "a: 1\n")
+        warning = self.run_cli("validate-config", "x.yaml", env=env)
+        self.assertTrue(warning.stdout.startswith("::warning file=x.yaml,title=unknown-kind::"), warning.stdout)
 
     def test_junit(self) -> None:
         self.write_examples()
@@ -341,3 +358,161 @@ class ConformanceSampleTest(ValidateCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+CLEAN_CELL0_JSON = """\
+{"agent": {"provider": "ollama", "model": "ollama/llama3.3"},
+ "gateway": {"port": 18789, "bind": "loopback", "auth": {"mode": "token", "token": "9f86d081884c7d65"}},
+ "channels": {"telegram": {"enabled": true, "dmPolicy": "pairing"}, "googleChat": {"enabled": false}},
+ "meta": {"version": "1.2.0"}}
+"""
+
+# The defects reference/cell0-os.md documents in the shipped files: (file, line, rule).
+DEFECTS = [
+    ("k8s/03-deployment.yaml", 91, "probe-path"),
+    ("k8s/03-deployment.yaml", 100, "probe-path"),
+    ("k8s/03-deployment.yaml", 109, "probe-path"),
+    ("k8s/03-deployment.yaml", 64, "unread-variable"),
+    ("helm/cell0/values.yaml", 153, "probe-path"),
+    ("helm/cell0/values.yaml", 164, "probe-path"),
+    ("helm/cell0/values.yaml", 175, "probe-path"),
+    ("helm/cell0/values.yaml", 70, "metrics-port-setting"),
+    ("helm/cell0/values.yaml", 206, "metrics-port-setting"),
+    ("helm/cell0/values.yaml", 240, "placeholder-secret"),
+    ("k8s/01-configmap.yaml", 17, "unread-variable"),
+    ("k8s/02-secrets.yaml", 18, "placeholder-secret"),
+    ("k8s/02-secrets.yaml", 19, "placeholder-secret"),
+    ("cell0/k8s/secrets.yaml", 12, "placeholder-secret"),
+    ("docker-compose.yml", 21, "placeholder-secret"),
+    ("docker-compose.yml", 29, "probe-path"),
+    ("cell0/docker-compose.full.yml", 47, "unread-variable"),
+    ("packaging/docker/docker-compose.yml", 21, "unread-variable"),
+    ("cell0/config/tool_profiles.yaml", 13, "risk-level-crash"),
+    ("cell0/config/tool_profiles.yaml", 268, "ungrouped-tool"),
+    ("cell0/config/production/app_config.yaml", 47, "unresolved-variable"),
+    ("cell0/config/production/app_config.yaml", 106, "metrics-port-setting"),
+    ("cell0/config/staging/app_config.yaml", 47, "placeholder-secret"),
+    ("cell0/integrations/signal_config.yaml", 11, "placeholder-secret"),
+    ("cell0/.env.signal.example", 9, "placeholder-secret"),
+    ("cell0/integrations/google_chat_config.yaml", 9, "unresolved-variable"),
+    ("cell0/integrations/google_chat_config.yaml", 32, "port-conflict"),
+    ("cell0/monitoring/alerting/alertmanager.yml", 6, "unresolved-variable"),
+    ("cell0/docker/prometheus.yml", 25, "metrics-port"),
+    ("cell0/monitoring/prometheus.yml", 11, "rule-file-missing"),
+    ("cell0/monitoring/alerting/cell0-alerts.yml", 25, "alert-enum-label"),
+    ("cell0/monitoring/alerting/cell0-alerts.yml", 66, "alert-unknown-metric"),
+    ("cell0/monitoring/alerting/cell0-alerts.yml", 165, "alert-unknown-metric"),
+    ("cell0/monitoring/alerting/cell0-alerts.yml", 196, "alert-histogram-name"),
+]
+
+
+@unittest.skipUnless(FIXTURES.is_dir(), f"{FIXTURES} is absent (set CELL0CTL_SHARED)")
+class Cell0KindsTest(ValidateCase):
+    """Without --schema: each Cell 0 file is checked as its detected kind, schema and rules."""
+
+    def fixtures_report(self, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+        result = self.run_cli("--format", "json", "validate-config", *args, str(FIXTURES))
+        return result, json.loads(result.stdout)
+
+    def test_every_config_and_manifest_fixture_gets_a_kind_and_a_result(self) -> None:
+        result, report = self.fixtures_report()
+        self.assertEqual(2, result.returncode, result.stderr)
+        files = {str(Path(f["file"]).relative_to(FIXTURES)): f for f in report["files"]}
+        self.assertGreaterEqual(len(files), 50)
+        self.assertEqual([], [name for name, f in files.items() if not f["kind"]])
+        expected = {
+            "home-sample/.cell0/cell0.json": "cell0.json",
+            "cell0/config/production/app_config.yaml": "app-config",
+            "cell0/config/tool_profiles.yaml": "tool-profiles",
+            "cell0/integrations/signal_config.yaml": "signal-config",
+            "cell0/integrations/google_chat_config.yaml": "google-chat-config",
+            "cell0/skills/examples/hello_world/skill.yaml": "skill",
+            "cell0/.env.signal.example": "dotenv",
+            "k8s/03-deployment.yaml": "k8s-manifest",
+            "helm/cell0/values.yaml": "helm-values",
+            "helm/cell0/Chart.yaml": "helm-chart",
+            "cell0/monitoring/prometheus.yml": "prometheus",
+            "cell0/monitoring/alerting/cell0-alerts.yml": "alert-rules",
+            "docker-compose.yml": "docker-compose",
+        }
+        for name, kind in expected.items():
+            with self.subTest(file=name):
+                self.assertEqual(kind, files[name]["kind"])
+        # Captured responses and Helm templates are skipped, each with its reason; no warning.
+        skipped = {str(Path(f["file"]).relative_to(FIXTURES)): f["reason"] for f in report["skipped"]}
+        self.assertTrue(any(name.startswith("responses/") for name in skipped))
+        self.assertTrue(skipped["helm/cell0/templates/deployment.yaml"].startswith("Helm templates"))
+        self.assertEqual([], [f for f in report["findings"] if f["rule_id"] in ("unknown-kind", "syntax")])
+
+    def test_the_documented_defects_are_found_at_their_line(self) -> None:
+        result, report = self.fixtures_report()
+        self.assertEqual(2, result.returncode)
+        found = {(str(Path(f["file"]).relative_to(FIXTURES)), f["line"], f["rule_id"]) for f in report["findings"]}
+        for defect in DEFECTS:
+            with self.subTest(defect=defect):
+                self.assertIn(defect, found)
+
+    def test_text_points_at_file_line_col(self) -> None:
+        result = self.run_cli("validate-config", str(FIXTURES / "cell0/docker/prometheus.yml"))
+        self.assertEqual(2, result.returncode)
+        self.assertTrue(result.stdout.startswith(f"{FIXTURES}/cell0/docker/prometheus.yml:25:26: error: "),
+                        result.stdout)
+        self.assertIn("[metrics-port]", result.stdout.splitlines()[0])
+
+    def test_a_clean_cell0_json_exits_0(self) -> None:
+        self.write(".cell0/cell0.json", CLEAN_CELL0_JSON)
+        result = self.run_cli("validate-config", "--strict", ".cell0/cell0.json")
+        self.assertEqual(0, result.returncode, result.stdout + result.stderr)
+        self.assertEqual("1 file checked: 0 errors, 0 warnings\n", result.stdout)
+
+    def test_schema_errors_of_a_kind_have_hints(self) -> None:
+        self.write(".cell0/cell0.json", CLEAN_CELL0_JSON.replace('"port": 18789', '"prot": 18789'))
+        result = self.run_cli("validate-config", ".cell0/cell0.json")
+        self.assertEqual(2, result.returncode, result.stdout + result.stderr)
+        self.assertIn("did you mean 'port'?", result.stdout)
+
+    def test_kind_forces_the_kind(self) -> None:
+        self.write("gateway-settings.json", '{"meta": {"version": "1.2.0"}}\n')
+        unknown = self.run_cli("--format", "json", "validate-config", "gateway-settings.json")
+        self.assertEqual(["unknown-kind"], [f["rule_id"] for f in json.loads(unknown.stdout)["findings"]])
+        forced = self.run_cli("--format", "json", "validate-config", "--kind", "cell0.json",
+                              "gateway-settings.json")
+        self.assertEqual(0, forced.returncode, forced.stdout)
+        self.assertEqual("cell0.json", json.loads(forced.stdout)["files"][0]["kind"])
+        wrong = self.run_cli("validate-config", "--kind", "prometheus", "gateway-settings.json")
+        self.assertEqual(2, wrong.returncode, wrong.stdout)
+        self.assertIn("[schema/", wrong.stdout)
+
+    def test_strict_fails_on_warnings(self) -> None:
+        path = str(FIXTURES / "k8s/01-configmap.yaml")
+        self.assertEqual(0, self.run_cli("validate-config", path).returncode)
+        self.assertEqual(2, self.run_cli("validate-config", "--strict", path).returncode)
+
+    def test_env_file_resolves_variables(self) -> None:
+        path = str(FIXTURES / "cell0/integrations/google_chat_config.yaml")
+
+        def unresolved_lines(*args: str) -> list[int]:
+            result = self.run_cli("--format", "json", "validate-config", *args, path)
+            return [f["line"] for f in json.loads(result.stdout)["findings"]
+                    if f["rule_id"] == "unresolved-variable"]
+
+        self.assertIn(9, unresolved_lines())
+        self.write("ci.env", "GOOGLE_PROJECT_ID=cell0-prod\n")
+        with_env = unresolved_lines("--env-file", "ci.env")
+        self.assertNotIn(9, with_env)
+        self.assertIn(15, with_env)
+
+    def test_exported_schema_is_a_schema_that_validates(self) -> None:
+        exported = self.run_cli("validate-config", "--export-schema", "cell0.json")
+        self.assertEqual(0, exported.returncode, exported.stderr)
+        schema = json.loads(exported.stdout)
+        self.assertEqual("urn:cell0ctl:schemas:cell0:cell0.json", schema["$id"])
+        self.write("cell0.schema.json", exported.stdout)
+        result = self.run_cli("validate-config", "--schema", "cell0.schema.json",
+                              str(FIXTURES / "home-sample/.cell0/cell0.json"))
+        self.assertEqual(0, result.returncode, result.stdout + result.stderr)
+        self.write("bad.json", CLEAN_CELL0_JSON.replace('"port": 18789', '"port": "x"'))
+        self.assertEqual(2, self.run_cli("validate-config", "--schema", "cell0.schema.json", "bad.json").returncode)
+        no_schema = self.run_cli("validate-config", "--export-schema", "helm-template")
+        self.assertEqual(64, no_schema.returncode)
+        self.assertIn("has no schema", no_schema.stderr)
