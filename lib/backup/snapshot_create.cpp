@@ -326,9 +326,8 @@ std::optional<nlohmann::json> SnapshotWriter::store(const PlannedFile& file, con
   const auto unchanged = [&](const nlohmann::json& from) {
     entry["size"] = from["size"];
     entry["sha256"] = from["sha256"];
-    if (from.contains("blocks")) {
-      entry["blocks"] = from["blocks"];
-    }
+    // No "blocks": the snapshot "in" has them for this content (see with_base_blocks()); most
+    // files of a differential are unchanged, and their digests would be most of its manifest.
     entry["stored"] = "unchanged";
     entry["in"] = format::stored(from) == "unchanged" ? from.value("in", parent_id) : parent_id;
     ++m_stats.unchanged;
@@ -493,6 +492,43 @@ std::pair<std::string, std::string> choose_parent(const Repository& repository,
   return {parent->id, fmt::format("{} relative to {} {}", kind, parent->kind, parent->id)};
 }
 
+// Gives the parent's unchanged entries the block digests of their content, which the snapshot
+// holding that content ("in") records, so that a file changed in place since is stored as its
+// changed blocks. Without them (a manifest that cannot be read) such a file is stored whole.
+void with_base_blocks(const Repository& repository, const format::Keys& keys,
+                      std::map<std::string, nlohmann::json>& base)
+{
+  std::map<std::string, std::optional<std::map<std::string, std::string>>> holders;
+  for (auto& [path, entry] : base) {
+    if (format::stored(entry) != "unchanged" || entry.contains("blocks") || !entry.contains("in")
+        || entry.value("size", std::uint64_t{0}) < k_block_digests_from) {
+      continue;
+    }
+    const std::string in = entry["in"].get<std::string>();
+    auto holder = holders.find(in);
+    if (holder == holders.end()) {
+      std::optional<std::map<std::string, std::string>> digests;
+      try {
+        digests.emplace();
+        const nlohmann::json holder_manifest = format::load_manifest(repository, in, keys);
+        for (const auto& file : holder_manifest["files"]) {
+          if (file.contains("blocks")) {
+            digests->emplace(file["path"].get<std::string>(), file["blocks"].get<std::string>());
+          }
+        }
+      } catch (const Error&) {
+        digests.reset();
+      }
+      holder = holders.emplace(in, std::move(digests)).first;
+    }
+    if (holder->second) {
+      if (const auto found = holder->second->find(path); found != holder->second->end()) {
+        entry["blocks"] = found->second;
+      }
+    }
+  }
+}
+
 } // namespace
 
 CreateResult create_snapshot(const CreateOptions& options)
@@ -545,6 +581,7 @@ CreateResult create_snapshot(const CreateOptions& options)
     for (auto& file : parent["files"]) {
       base.emplace(file["path"].get<std::string>(), std::move(file));
     }
+    with_base_blocks(repository, keys, base);
   }
 
   const std::string id = new_id(options.host, time_ns);
@@ -578,7 +615,7 @@ CreateResult create_snapshot(const CreateOptions& options)
     nlohmann::json inner = {{"format", "cell0ctl-snapshot"}, {"version", format::k_manifest_version},
                             {"id", id}, {"time", format::rfc3339(time_ns)}, {"kind", kind},
                             {"parent", parent_id}, {"files", files}};
-    const std::string inner_text = inner.dump(1) + "\n";
+    const std::string inner_text = inner.dump() + "\n";
     archive::Entry manifest_entry;
     manifest_entry.path = std::string(format::k_inner_manifest);
     manifest_entry.mode = 0600;
@@ -623,7 +660,7 @@ CreateResult create_snapshot(const CreateOptions& options)
   if (encrypt) {
     manifest["encrypted"] = true;
   }
-  std::string text = manifest.dump(1) + "\n";
+  std::string text = manifest.dump() + "\n";
   const fs::path sealed_manifest = repository.root() / "snapshots" / (id + ".manifest.age");
   try {
     if (encrypt) {

@@ -146,6 +146,27 @@ class IncrementalTest(unittest.TestCase):
                                             "--to", str(self.deployment.tmp / "chain"), ids[-1])
         self.assertEqual(4, len(json.loads(restored.stdout)["chain"]))  # the full, 3 steps
 
+    def manifest(self, snapshot_id: str) -> dict:
+        return json.loads((self.repo / "snapshots" / f"{snapshot_id}.json").read_text())
+
+    def test_an_unchanged_file_keeps_no_block_digests_and_its_next_change_is_stored_as_blocks(self) -> None:
+        full = self.backup("--kind", "full")["snapshot"]["id"]
+        (self.home / "runtime/goals.json").write_text('{"goals": ["one"]}')
+        differential = self.backup("--kind", "differential")["snapshot"]["id"]
+        vec_entry = next(f for f in self.manifest(differential)["files"] if f["path"] == "cell0/runtime/memory/social.vec")
+        self.assertEqual("unchanged", vec_entry["stored"])
+        self.assertEqual(full, vec_entry["in"])
+        self.assertNotIn("blocks", vec_entry)  # the full has them
+        self.assertIn("blocks", next(f for f in self.manifest(full)["files"] if f["path"] == vec_entry["path"]))
+
+        # An incremental on the differential finds the digests in the full: 4 KiB changed in
+        # place are stored as blocks, not the whole 3 MB file.
+        self.day_two()
+        incremental = self.backup("--kind", "incremental")["snapshot"]["id"]
+        vec_entry = next(f for f in self.manifest(incremental)["files"] if f["path"] == vec_entry["path"])
+        self.assertEqual("blocks", vec_entry["stored"])
+        self.assertEqual(tree(self.home), tree(self.restore_to(incremental)))
+
     def test_restore_at_a_time_picks_the_snapshot_of_then(self) -> None:
         first = self.backup()["snapshot"]
         first_tree = tree(self.home)
