@@ -612,9 +612,17 @@ CreateResult create_snapshot(const CreateOptions& options)
         files.push_back(std::move(*entry));
       }
     }
+    // The archive's own copy of the file list, for whoever holds the archive alone; without the
+    // block digests, which only the next backup reads, from the manifest.
+    nlohmann::json inner_files = nlohmann::json::array();
+    for (const auto& file : files) {
+      nlohmann::json copy = file;
+      copy.erase("blocks");
+      inner_files.push_back(std::move(copy));
+    }
     nlohmann::json inner = {{"format", "cell0ctl-snapshot"}, {"version", format::k_manifest_version},
                             {"id", id}, {"time", format::rfc3339(time_ns)}, {"kind", kind},
-                            {"parent", parent_id}, {"files", files}};
+                            {"parent", parent_id}, {"files", std::move(inner_files)}};
     const std::string inner_text = inner.dump() + "\n";
     archive::Entry manifest_entry;
     manifest_entry.path = std::string(format::k_inner_manifest);

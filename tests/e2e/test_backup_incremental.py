@@ -158,6 +158,12 @@ class IncrementalTest(unittest.TestCase):
         self.assertEqual(full, vec_entry["in"])
         self.assertNotIn("blocks", vec_entry)  # the full has them
         self.assertIn("blocks", next(f for f in self.manifest(full)["files"] if f["path"] == vec_entry["path"]))
+        # The archive's own copy of the file list leaves the digests out.
+        inner = json.loads(subprocess.run(
+            ["tar", "--zstd", "-xOf", str(self.repo / "snapshots" / f"{full}.tar.zst"), "cell0ctl-manifest.json"],
+            check=True, capture_output=True).stdout)
+        self.assertEqual({f["path"] for f in self.manifest(full)["files"]}, {f["path"] for f in inner["files"]})
+        self.assertFalse([f["path"] for f in inner["files"] if "blocks" in f])
 
         # An incremental on the differential finds the digests in the full: 4 KiB changed in
         # place are stored as blocks, not the whole 3 MB file.
