@@ -177,8 +177,9 @@ TEST_CASE("cell0 kinds: every real config and manifest file gets a kind and a re
       {"cell0/monitoring/grafana/dashboards/dashboard.yml", "grafana-provisioning"},
       {"cell0/docker/grafana/dashboards/cell0-dashboard.json", "grafana-dashboard"},
   };
-  for (const auto& [file, kind] : expected) {
-    INFO(file);
+  for (const auto& entry : expected) {
+    const auto& [file, kind] = entry;
+    INFO(entry.first);
     CHECK(check_file(root / file).kind == kind);
   }
 }
@@ -364,8 +365,9 @@ TEST_CASE("cell0 clean synthetic configs produce no findings")
        "secrets: {CELL0_JWT_SECRET: \"\"}\n"},
       {".env", "SIGNAL_CLI_PHONE_NUMBER=+4915112345678\nSIGNAL_CLI_PORT=8080\nCELL0_PORT=18800\n"},
   };
-  for (const auto& [name, text] : clean) {
-    INFO(name);
+  for (const auto& entry : clean) {
+    const auto& [name, text] = entry;
+    INFO(entry.first);
     const Checked checked = check_text(name, text);
     REQUIRE(checked.kind.has_value());
     CHECK(checked.load_errors.empty());
