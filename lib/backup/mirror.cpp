@@ -7,8 +7,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <fstream>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -53,24 +51,6 @@ nlohmann::json parse_manifest(const std::string& text, const std::string& where)
     throw Error(Errc::failed, fmt::format("manifest {} is damaged: {}", where, e.what()),
                 "the snapshot cannot be trusted; use another one");
   }
-}
-
-std::string file_sha256(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(Errc::failed, fmt::format("cannot read {}", path.string()));
-  }
-  util::Sha256 sha;
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    sha.update(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
-  }
-  if (in.bad()) {
-    throw Error(Errc::failed, fmt::format("cannot read {}", path.string()));
-  }
-  return sha.hex();
 }
 
 } // namespace
@@ -175,7 +155,7 @@ std::uint64_t copy_snapshot(Store& from, Store& to, const std::string& id, const
     if (name == archive) {
       const auto recorded = manifest.find("archive");
       if (recorded != manifest.end() && recorded->contains("sha256")
-          && file_sha256(file) != (*recorded)["sha256"].get<std::string>()) {
+          && util::file_sha256(file) != (*recorded)["sha256"].get<std::string>()) {
         throw Error(Errc::failed,
                     fmt::format("the archive of snapshot {} in {} does not match the SHA-256 its "
                                 "manifest records: it is not copied",

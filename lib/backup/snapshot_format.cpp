@@ -148,15 +148,4 @@ double seconds_since(std::chrono::steady_clock::time_point start)
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::string file_sha256(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  util::Sha256 sha;
-  std::vector<char> block(1u << 20u);
-  while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0) {
-    sha.update(std::string_view(block.data(), static_cast<std::size_t>(in.gcount())));
-  }
-  return sha.hex();
-}
-
 } // namespace cell0ctl::backup::format

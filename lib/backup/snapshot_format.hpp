@@ -91,6 +91,5 @@ std::vector<nlohmann::json> chain(const Repository& repository, const std::strin
 
 std::string rfc3339(std::int64_t time_ns);
 double seconds_since(std::chrono::steady_clock::time_point start);
-std::string file_sha256(const std::filesystem::path& path);
 
 } // namespace cell0ctl::backup::format

@@ -7,6 +7,7 @@
 #include "lib/backup/delta.hpp"
 #include "lib/backup/snapshot_format.hpp"
 #include "lib/core/error.hpp"
+#include "lib/util/sha256.hpp"
 #include "lib/util/strings.hpp"
 
 #include <fmt/chrono.h>
@@ -178,7 +179,7 @@ std::vector<std::string> check_restored(const nlohmann::json& manifest, const fs
     std::error_code ec;
     if (!fs::is_regular_file(on_disk, ec)) {
       problems.push_back(fmt::format("{}: not restored", path));
-    } else if (format::file_sha256(on_disk) != file["sha256"].get<std::string>()) {
+    } else if (util::file_sha256(on_disk) != file["sha256"].get<std::string>()) {
       problems.push_back(fmt::format("{}: restored content differs from the manifest", path));
     } else {
       ++files;

@@ -56,7 +56,7 @@ VerifyResult verify_snapshot(const Repository& repository, const std::string& id
     return result;
   }
   const std::string expected_archive = manifest["archive"].value("sha256", "");
-  if (format::file_sha256(archive_path) != expected_archive) {
+  if (util::file_sha256(archive_path) != expected_archive) {
     result.problems.push_back(fmt::format("{}: SHA-256 differs from the manifest's",
                                           archive_path.filename().string()));
   }

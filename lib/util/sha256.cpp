@@ -4,7 +4,9 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <fstream>
 #include <memory>
+#include <vector>
 
 namespace cell0ctl::util {
 
@@ -72,6 +74,23 @@ std::string Sha256::hex_so_far() const
   EVP_MD_CTX_copy_ex(copy.get(), m_state->ctx);
   EVP_DigestFinal_ex(copy.get(), digest.data(), &length);
   return to_hex(digest.data(), length);
+}
+
+std::optional<std::string> file_sha256(const std::filesystem::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  Sha256 sha;
+  std::vector<char> block(1u << 20u);
+  while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0) {
+    sha.update(std::string_view(block.data(), static_cast<std::size_t>(in.gcount())));
+  }
+  if (in.bad()) {
+    return std::nullopt;
+  }
+  return sha.hex();
 }
 
 } // namespace cell0ctl::util

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +13,10 @@ std::string sha256_hex(std::string_view data);
 
 // Writes the 32-byte SHA-256 digest of `data` to `out`.
 void sha256_digest(std::string_view data, unsigned char (&out)[32]);
+
+// The SHA-256 of the file at `path` as 64 hex digits, read in 1 MiB pieces; nothing when it
+// cannot be read to its end.
+std::optional<std::string> file_sha256(const std::filesystem::path& path);
 
 } // namespace cell0ctl::util
 

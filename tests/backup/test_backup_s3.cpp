@@ -389,14 +389,6 @@ std::string random_bytes(std::size_t size, unsigned seed)
   return data;
 }
 
-std::string file_sha256(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return util::sha256_hex(text.str());
-}
-
 std::vector<std::string> names(const std::vector<ObjectInfo>& objects)
 {
   std::vector<std::string> out;
@@ -950,7 +942,7 @@ TEST_CASE("s3 round trip against s3rver")
     const fs::path source = scratch.write("source.bin", data);
     store.put_file("snapshots/big.tar.zst", source);
     store.get_file("snapshots/big.tar.zst", scratch.path() / "back.bin");
-    CHECK(file_sha256(scratch.path() / "back.bin") == util::sha256_hex(data));
+    CHECK(util::file_sha256(scratch.path() / "back.bin") == util::sha256_hex(data));
     CHECK_FALSE(fs::exists(scratch.path() / "back.bin.partial"));
     util::Sha256 streamed;
     std::size_t pieces = 0;
@@ -1027,7 +1019,7 @@ TEST_CASE("s3 objects are shared with the aws CLI")
     const std::string data = random_bytes((11u << 20u) + 7, 3);
     store.put_file("big.bin", scratch.write("big.bin", data));
     aws({"s3", "cp", base + "big.bin", (scratch.path() / "by-aws.bin").string()}, scratch);
-    CHECK(file_sha256(scratch.path() / "by-aws.bin") == util::sha256_hex(data));
+    CHECK(util::file_sha256(scratch.path() / "by-aws.bin") == util::sha256_hex(data));
   }
 
   SUBCASE("S3Store reads what the aws CLI wrote, in one part or many")
@@ -1037,7 +1029,7 @@ TEST_CASE("s3 objects are shared with the aws CLI")
     aws({"s3", "cp", scratch.write("up.bin", data).string(), base + "from-aws/up.bin"}, scratch);
     aws({"s3", "cp", scratch.write("note", "a note").string(), base + "from-aws/note"}, scratch);
     store.get_file("from-aws/up.bin", scratch.path() / "back.bin");
-    CHECK(file_sha256(scratch.path() / "back.bin") == util::sha256_hex(data));
+    CHECK(util::file_sha256(scratch.path() / "back.bin") == util::sha256_hex(data));
     CHECK(store.get_small("from-aws/note") == "a note");
     const std::vector<ObjectInfo> listed = store.list("from-aws/");
     CHECK(names(listed) == std::vector<std::string>{"from-aws/note", "from-aws/up.bin"});

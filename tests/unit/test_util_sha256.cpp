@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "lib/util/sha256.hpp"
+#include "tests/support/scratch.hpp"
 
 #include <doctest/doctest.h>
 
@@ -19,4 +20,18 @@ TEST_CASE("sha256_hex")
   {
     CHECK(sha256_hex(std::string("a\0b", 3)) != sha256_hex("a"));
   }
+}
+
+TEST_CASE("file_sha256: the digest of a file read in pieces; nothing for a file that cannot be read")
+{
+  cell0ctl::test::Scratch scratch;
+  std::string data(3u << 20u, '\0'); // three 1 MiB pieces and a tail
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    data[i] = static_cast<char>(i * 7 % 251);
+  }
+  data += "tail";
+  CHECK(cell0ctl::util::file_sha256(scratch.write("big.bin", data)) == sha256_hex(data));
+  CHECK(cell0ctl::util::file_sha256(scratch.write("empty", "")) == sha256_hex(""));
+  CHECK_FALSE(cell0ctl::util::file_sha256(scratch.path() / "missing").has_value());
+  CHECK_FALSE(cell0ctl::util::file_sha256(scratch.path()).has_value()); // a folder
 }
